@@ -1,0 +1,213 @@
+/* Trailpack engine Worker: hosts the wasm engine, its storage and the sync transport.
+ *
+ * Message protocol (page -> Worker -> page), written down once here and in
+ * docs/player-api.md:
+ *   request:  {id, type, args}
+ *   reply:    {id, result} | {id, error: {code, message, where?}}
+ *   event:    {event: "sync", state: {...}}        (unsolicited, during sync)
+ *
+ * Types:
+ *   open    {profile}                -> {storage: "opfs"|"idbfs", persisted, integrity, status, version}
+ *   call    {method, args}           -> the engine method's result. When it wrote to the
+ *                                       database, the reply is sent only after the write is
+ *                                       durable (OPFS: flushed by the VFS; IDBFS: synced).
+ *   sync    {server, token}          -> {pushed, pulled, conflicts, rejected, status}
+ *   close   {}                       -> null
+ *
+ * Storage: OPFS sync access handles through the engine's own SQLite VFS when available
+ * (only changed pages are written); otherwise IDBFS, flushed after every write.
+ * One Worker owns a profile's store at a time (Web Locks), so two tabs never write at once.
+ */
+'use strict';
+
+importScripts('trailpack-engine.js');
+
+let Module = null;
+let storage = null;       // "opfs" | "idbfs"
+let profileLockRelease = null;
+let syncing = null;
+
+function engineError(code, message, where) {
+  const e = new Error(message);
+  e.code = code;
+  if (where) e.where = where;
+  return e;
+}
+
+function reply(raw) {
+  const text = Module.UTF8ToString(raw);
+  Module._tp_free(raw);
+  const r = JSON.parse(text);
+  if (!r.ok) throw engineError(r.error.code, r.error.message, r.error.where);
+  return r;
+}
+
+function callRaw(method, args) {
+  return reply(Module.ccall('tp_call', 'number', ['string', 'string'], [method, JSON.stringify(args || {})]));
+}
+
+function idbfsSync() {
+  return new Promise((resolve, reject) =>
+    Module.FS.syncfs(false, (err) => (err ? reject(engineError('storage_error', 'could not save to IndexedDB: ' + err)) : resolve())));
+}
+
+async function call(method, args) {
+  const r = callRaw(method, args);
+  if (r.wrote && storage === 'idbfs') await idbfsSync();
+  return r.result;
+}
+
+function opfsAvailable() {
+  return typeof navigator !== 'undefined' && navigator.storage && navigator.storage.getDirectory &&
+    typeof FileSystemFileHandle !== 'undefined' && FileSystemFileHandle.prototype.createSyncAccessHandle;
+}
+
+function safeName(profile) {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(profile)) throw engineError('invalid_argument', 'profile names use letters, digits, ".", "_" and "-"');
+  return profile;
+}
+
+async function acquireProfileLock(profile) {
+  if (!(self.navigator && navigator.locks)) return;
+  await new Promise((resolve, reject) => {
+    navigator.locks.request('trailpack-profile:' + profile, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        reject(engineError('profile_busy', 'Trailpack is already open for this learner in another tab or window.'));
+        return undefined;
+      }
+      resolve();
+      return new Promise((release) => { profileLockRelease = release; });
+    });
+  });
+}
+
+async function open({ profile, forceStorage }) {
+  const name = 'trailpack-' + safeName(profile || 'default') + '.db';
+  if (!Module) Module = await createTrailpackEngine({ locateFile: (p) => p });
+  await acquireProfileLock(profile || 'default');
+  let config;
+  if (forceStorage !== 'idbfs' && opfsAvailable()) {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('trailpack', { create: true });
+    const files = [];
+    for (const suffix of ['', '-wal', '-journal']) {
+      const fh = await dir.getFileHandle(name + suffix, { create: true });
+      files.push({ name: '/' + name + suffix, handle: await fh.createSyncAccessHandle() });
+    }
+    Module.trailpackOpfs = { files };
+    storage = 'opfs';
+    config = { path: '/' + name, vfs: 'opfs', journal_mode: 'WAL', synchronous: 'FULL', exclusive: true };
+  } else {
+    const FS = Module.FS;
+    try { FS.mkdir('/idb'); } catch (e) { /* exists */ }
+    FS.mount(FS.filesystems.IDBFS, {}, '/idb');
+    await new Promise((resolve, reject) => FS.syncfs(true, (err) => (err ? reject(engineError('storage_error', String(err))) : resolve())));
+    storage = 'idbfs';
+    // The database is in memory between syncs; each sync writes the whole changed file in one
+    // IndexedDB transaction, so no journal is needed on disk.
+    config = { path: '/idb/' + name, vfs: '', journal_mode: 'MEMORY', synchronous: 'OFF', exclusive: true };
+  }
+  const opened = reply(Module.ccall('tp_open', 'number', ['string'], [JSON.stringify(config)]));
+  if (storage === 'idbfs') await idbfsSync();
+  let persisted = false;
+  try { persisted = navigator.storage && navigator.storage.persisted ? await navigator.storage.persisted() : false; } catch (e) { /* ignore */ }
+  const version = reply(Module.ccall('tp_version', 'number', [], [])).result;
+  return { storage, persisted, integrity: opened.result.integrity, status: opened.result, version };
+}
+
+async function fetchJson(url, token, body) {
+  let res;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw engineError('offline', 'the server cannot be reached');
+  }
+  let data = null;
+  try { data = await res.json(); } catch (e) { /* not JSON */ }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : { code: 'http_' + res.status, message: res.statusText };
+    throw engineError(err.code, err.message);
+  }
+  return data;
+}
+
+async function sync({ server, token }) {
+  const post = (state) => self.postMessage({ event: 'sync', state });
+  let pushed = 0, pulled = 0, conflicts = 0, rejected = 0;
+  post({ phase: 'push' });
+  // Push the outbox in batches; each batch is acknowledged only after the server stored it durably.
+  for (;;) {
+    const pending = await queuedCall('sync.pending', { limit: 200 });
+    if (!pending.statements.length) break;
+    const res = await fetchJson(server + '/api/v1/sync/push', token,
+      { protocol: 1, device_id: pending.device_id, statements: pending.statements });
+    const done = res.results.filter((r) => r.status === 'stored' || r.status === 'duplicate').map((r) => r.id);
+    conflicts += res.conflicts || 0;
+    rejected += res.rejected || 0;
+    if (!done.length) break;  // nothing more can go through now; keep the rest for later
+    await queuedCall('sync.ack', { ids: done, cursor: res.cursor });
+    pushed += done.length;
+    post({ phase: 'push', pushed });
+  }
+  post({ phase: 'pull' });
+  const status = await queuedCall('status', {});
+  let cursor = status.pull_cursor || 0;
+  for (let page = 0; page < 1000; page++) {
+    const res = await fetchJson(server + '/api/v1/sync/pull', token, { protocol: 1, cursor });
+    if (res.statements.length || res.cursor !== cursor) {
+      await queuedCall('sync.ingest', { statements: res.statements, cursor: res.cursor });
+      pulled += res.statements.length;
+    }
+    cursor = res.cursor;
+    if (!res.more) break;
+  }
+  const final = await queuedCall('status', {});
+  return { pushed, pulled, conflicts, rejected, status: final };
+}
+
+async function handle(type, args) {
+  switch (type) {
+    case 'open': return open(args || {});
+    case 'call':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return call(args.method, args.args);
+    case 'sync':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      if (syncing) return syncing;  // one sync at a time; callers share its outcome
+      syncing = sync(args).finally(() => { syncing = null; });
+      return syncing;
+    case 'close':
+      if (Module) reply(Module.ccall('tp_close', 'number', [], []));
+      if (Module && Module.trailpackOpfs) for (const f of Module.trailpackOpfs.files) f.handle.close();
+      if (profileLockRelease) profileLockRelease();
+      return null;
+    default:
+      throw engineError('unknown_type', 'unknown message type "' + type + '"');
+  }
+}
+
+// Engine work runs one message at a time, in order: the engine is single-threaded and a
+// reply must never overtake the durable write of an earlier message. Sync is not queued as
+// a whole (it waits on the network); each of its engine calls takes its turn in the queue,
+// so answers keep being recorded while a sync is in flight.
+let queue = Promise.resolve();
+function enqueue(fn) {
+  const run = queue.then(fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function queuedCall(method, args) { return enqueue(() => call(method, args)); }
+
+self.onmessage = (e) => {
+  const { id, type, args } = e.data || {};
+  const work = type === 'sync' ? handle(type, args) : enqueue(() => handle(type, args));
+  work.then(
+    (result) => self.postMessage({ id, result }),
+    (err) => self.postMessage({ id, error: { code: err.code || 'internal', message: err.message || String(err), where: err.where } }));
+};

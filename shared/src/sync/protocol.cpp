@@ -1,0 +1,78 @@
+#include "trailpack/sync/protocol.hpp"
+
+#include "trailpack/json_reader.hpp"
+
+namespace trailpack::sync {
+
+using nlohmann::json;
+
+std::vector<std::string> capabilities() { return {"push", "pull", "gzip", "statement-results"}; }
+
+const char* to_string(PushStatus s) {
+  switch (s) {
+    case PushStatus::stored: return "stored";
+    case PushStatus::duplicate: return "duplicate";
+    case PushStatus::conflict: return "conflict";
+    case PushStatus::rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+Result<PushRequest> parse_push_request(const json& body) {
+  return read_json_checked<PushRequest>("invalid_push", [&] {
+    JsonReader r(body, "");
+    r.only({"protocol", "device_id", "statements"});
+    PushRequest p;
+    p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
+    if (p.protocol != kProtocolVersion)
+      r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported (this server speaks " +
+                             std::to_string(kProtocolVersion) + ")");
+    p.device_id = r.str("device_id");
+    if (p.device_id.size() > 64) r.fail("device_id", "must be at most 64 characters");
+    const json& st = body.at("statements");
+    if (!st.is_array()) r.fail("statements", "expected an array");
+    if (st.size() > kMaxPushStatements)
+      r.fail("statements", "a batch holds at most " + std::to_string(kMaxPushStatements) + " statements, found " +
+                               std::to_string(st.size()));
+    p.statements.assign(st.begin(), st.end());
+    return p;
+  });
+}
+
+json push_response(const std::vector<PushOutcome>& outcomes, std::int64_t cursor) {
+  json results = json::array();
+  int stored = 0, dup = 0, conflict = 0, rejected = 0;
+  for (const auto& o : outcomes) {
+    json r = {{"id", o.id}, {"status", to_string(o.status)}};
+    if (!o.error.empty()) r["error"] = o.error;
+    results.push_back(std::move(r));
+    switch (o.status) {
+      case PushStatus::stored: ++stored; break;
+      case PushStatus::duplicate: ++dup; break;
+      case PushStatus::conflict: ++conflict; break;
+      case PushStatus::rejected: ++rejected; break;
+    }
+  }
+  return {{"protocol", kProtocolVersion},
+          {"results", std::move(results)},
+          {"stored", stored},
+          {"duplicates", dup},
+          {"conflicts", conflict},
+          {"rejected", rejected},
+          {"cursor", cursor}};
+}
+
+Result<PullRequest> parse_pull_request(const json& body) {
+  return read_json_checked<PullRequest>("invalid_pull", [&] {
+    JsonReader r(body, "");
+    r.only({"protocol", "cursor", "limit"});
+    PullRequest p;
+    p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
+    if (p.protocol != kProtocolVersion) r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported");
+    p.cursor = r.integer_or("cursor", 0, 0, INT64_MAX);
+    p.limit = static_cast<std::size_t>(r.integer_or("limit", kMaxPullStatements, 1, kMaxPullStatements));
+    return p;
+  });
+}
+
+}  // namespace trailpack::sync
