@@ -1,0 +1,254 @@
+// Statement storage: the one path by which statements enter the server, for the xAPI
+// LRS and for device sync. Idempotent by statement id: the same statement again is a
+// "duplicate" (harmless), the same id with different content is a "conflict" (409,
+// never an overwrite). A batch is one transaction, committed durably before the caller
+// answers. Quiz answers are re-scored with the core's scoring; disagreements are flagged.
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "app/app.hpp"
+#include "crypto.hpp"
+#include "log.hpp"
+#include "trailpack/bundle/course.hpp"
+#include "trailpack/quiz/scoring.hpp"
+#include "trailpack/uuid.hpp"
+#include "trailpack/xapi/statement.hpp"
+
+namespace trailpack::server {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kCoursePrefix = "urn:trailpack:course:";
+
+// "urn:trailpack:course:<id>[:...]" -> "<id>"
+std::string course_of(const std::string& iri) {
+  if (iri.rfind(kCoursePrefix, 0) != 0) return {};
+  const std::size_t start = std::char_traits<char>::length(kCoursePrefix);
+  return iri.substr(start, iri.find(':', start) - start);
+}
+
+std::string course_of_statement(const xapi::StatementView& v, const json& s) {
+  std::string c = course_of(v.object_id);
+  if (!c.empty()) return c;
+  if (auto ctx = s.find("context"); ctx != s.end() && ctx->is_object())
+    if (auto ca = ctx->find("contextActivities"); ca != ctx->end() && ca->is_object())
+      if (auto g = ca->find("grouping"); g != ca->end() && g->is_array())
+        for (const auto& a : *g)
+          if (a.is_object() && a.contains("id") && a["id"].is_string())
+            if (auto id = course_of(a["id"].get<std::string>()); !id.empty()) return id;
+  return {};
+}
+
+struct Pending {
+  std::size_t index;
+  json body;
+  xapi::StatementView view;
+  std::string user_id;
+  std::string course_id;
+  std::string rescore_flag;
+};
+
+}  // namespace
+
+json App::served_form(const std::string& body, std::int64_t stored_ms, const json& authority) {
+  json s = json::parse(body);
+  s["stored"] = format_timestamp(stored_ms);
+  if (!s.contains("timestamp")) s["timestamp"] = s["stored"];
+  if (!s.contains("authority") && !authority.is_null()) s["authority"] = authority;
+  if (!s.contains("version")) s["version"] = xapi::kVersion;
+  return s;
+}
+
+StoreOutcome App::store_statements(const Principal& who, std::vector<json> statements, bool atomic,
+                                   const std::string& device_id) {
+  StoreOutcome out;
+  out.outcomes.resize(statements.size());
+  std::vector<Pending> pending;
+  const std::string own_actor =
+      who.kind == Principal::Kind::device || who.kind == Principal::Kind::session
+          ? xapi::actor_key(agent_for(who.user_id, ""))
+          : std::string();
+  bool any_failed = false;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    json& s = statements[i];
+    auto& o = out.outcomes[i];
+    if (s.is_object() && s.contains("id") && s["id"].is_string()) o.id = normalize_uuid(s["id"].get<std::string>());
+    auto valid = xapi::validate_statement(s, {.require_id = false, .allow_lrs_fields = true});
+    if (!valid) {
+      o.status = sync::PushStatus::rejected;
+      o.error = valid.error().describe();
+      any_failed = true;
+      continue;
+    }
+    if (!s.contains("id")) s["id"] = crypto::random_uuid();
+    s["id"] = normalize_uuid(s["id"].get<std::string>());
+    o.id = s["id"];
+    s.erase("stored");  // the LRS sets stored
+    Pending p{i, s, xapi::view_of(s), {}, {}, {}};
+    if (!own_actor.empty() && p.view.actor_key != own_actor) {
+      o.status = sync::PushStatus::rejected;
+      o.error = "actor: a learner can only record their own statements";
+      any_failed = true;
+      continue;
+    }
+    p.course_id = course_of_statement(p.view, s);
+    pending.push_back(std::move(p));
+  }
+  if (atomic && any_failed) return out;
+
+  // Re-score quiz answers with the bundle the device played (by version when known).
+  for (auto& p : pending) {
+    if (p.view.verb != xapi::verbs::kAnswered || p.course_id.empty()) continue;
+    const std::string prefix = bundle::question_iri(p.course_id, "");
+    if (p.view.object_id.rfind(prefix, 0) != 0) continue;
+    auto course = current_course(p.course_id);
+    if (!course) continue;
+    const bundle::Question* q = course->find_question(p.view.object_id.substr(prefix.size()));
+    if (!q) {
+      p.rescore_flag = "question not in the published course";
+      continue;
+    }
+    auto resp = quiz::response_from_xapi(*q, p.view.response);
+    if (!resp) {
+      p.rescore_flag = "response could not be read: " + resp.error().message;
+      continue;
+    }
+    auto score = quiz::score_question(*q, *resp);
+    if (!score) {
+      p.rescore_flag = "response refused by scoring: " + score.error().message;
+      continue;
+    }
+    const double device = p.view.scaled.value_or(-1);
+    if (std::abs(device - score->fraction) > 1e-6 || p.view.success.value_or(!score->correct) != score->correct)
+      p.rescore_flag = "device scored " + std::to_string(device) + ", server scored " + std::to_string(score->fraction);
+  }
+
+  const std::int64_t now = now_ms();
+  std::int64_t stored = 0;
+  std::int64_t oldest_ts = now;
+  bool conflict = false;
+  db_->write([&](db::Connection& c) {
+    stored = 0;
+    conflict = false;
+    std::map<std::string, json> in_batch;  // id -> comparable form of the first occurrence
+    std::map<std::string, std::string> user_cache;
+    auto user_for = [&](const xapi::StatementView& v, const json& s) -> std::string {
+      if (who.kind == Principal::Kind::device) return who.user_id;
+      auto it = user_cache.find(v.actor_key);
+      if (it != user_cache.end()) return it->second;
+      std::string uid;
+      const json& actor = s["actor"];
+      if (actor.contains("account") && actor["account"].value("homePage", "") == config_.public_url) {
+        auto rows = c.query("SELECT id FROM users WHERE id = $1", {actor["account"].value("name", "")});
+        if (!rows.empty()) uid = rows[0].str(0);
+      } else if (actor.contains("mbox") && actor["mbox"].is_string()) {
+        const std::string mbox = actor["mbox"];
+        auto rows = c.query("SELECT id FROM users WHERE email = $1", {mbox.substr(7)});
+        if (!rows.empty()) uid = rows[0].str(0);
+      }
+      user_cache[v.actor_key] = uid;
+      return uid;
+    };
+    if (db_->dialect() == db::Dialect::postgres && who.kind == Principal::Kind::device)
+      c.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {who.user_id});
+    for (auto& p : pending) {
+      auto& o = out.outcomes[p.index];
+      const json cmp = xapi::comparable_form(p.body);
+      if (auto it = in_batch.find(o.id); it != in_batch.end()) {
+        o.status = it->second == cmp ? sync::PushStatus::duplicate : sync::PushStatus::conflict;
+        if (o.status == sync::PushStatus::conflict) {
+          o.error = "another statement in this batch has the same id with different content";
+          conflict = true;
+        }
+        continue;
+      }
+      in_batch.emplace(o.id, cmp);
+      auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+      if (!existing.empty()) {
+        const json old = xapi::comparable_form(json::parse(existing[0].str(0)));
+        if (old == cmp) {
+          o.status = sync::PushStatus::duplicate;
+        } else {
+          o.status = sync::PushStatus::conflict;
+          o.error = "a different statement with this id is already stored";
+          conflict = true;
+        }
+        continue;
+      }
+      if (p.view.verb == xapi::verbs::kVoided) {
+        auto target = c.query("SELECT verb FROM statements WHERE id = $1", {p.view.object_id});
+        if (!target.empty() && target[0].str(0) == xapi::verbs::kVoided) {
+          o.status = sync::PushStatus::rejected;
+          o.error = "object: a voiding statement cannot void another voiding statement";
+          conflict = true;
+          continue;
+        }
+        c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {p.view.object_id});
+      }
+      const auto& v = p.view;
+      p.user_id = user_for(v, p.body);
+      auto voided_already = c.query(
+          "SELECT 1 FROM statements WHERE verb = $1 AND object_id = $2 AND object_type = 'StatementRef'",
+          {std::string(xapi::verbs::kVoided), o.id});
+      const std::int64_t ts = v.timestamp ? v.timestamp : now;
+      oldest_ts = std::min(oldest_ts, ts);
+      auto opt_bool = [](const std::optional<bool>& b) { return b ? db::Value(std::int64_t{*b ? 1 : 0}) : db::Value(nullptr); };
+      c.exec(
+          "INSERT INTO statements(id, user_id, actor_key, verb, object_id, object_type, registration, course_id, "
+          "parent_id, timestamp_ms, stored_ms, device_id, client_key, voided, score_scaled, success, completion, "
+          "duration_ms, rescore_flag, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
+          {o.id,
+           p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id),
+           v.actor_key,
+           v.verb,
+           v.object_id,
+           v.object_type,
+           v.registration.empty() ? db::Value(nullptr) : db::Value(v.registration),
+           p.course_id.empty() ? db::Value(nullptr) : db::Value(p.course_id),
+           v.parent.empty() ? db::Value(nullptr) : db::Value(v.parent),
+           ts,
+           now,
+           device_id.empty() ? db::Value(nullptr) : db::Value(device_id),
+           who.client_key.empty() ? db::Value(nullptr) : db::Value(who.client_key),
+           std::int64_t{voided_already.empty() ? 0 : 1},
+           v.scaled ? db::Value(*v.scaled) : db::Value(nullptr),
+           opt_bool(v.success),
+           opt_bool(v.completion),
+           v.duration_ms,
+           p.rescore_flag.empty() ? db::Value(nullptr) : db::Value(p.rescore_flag),
+           p.body.dump()});
+      o.status = sync::PushStatus::stored;
+      ++stored;
+    }
+    if (atomic && conflict) throw HttpError{409, "conflict", "the batch was not stored", {}, {}};
+    if (!device_id.empty()) c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now, device_id});
+    if (who.kind == Principal::Kind::device) {
+      auto rows = c.query("SELECT COALESCE(MAX(seq), 0) FROM statements WHERE user_id = $1", {who.user_id});
+      out.cursor = rows.empty() ? 0 : rows[0].i64(0);
+    }
+  });
+  metrics_.add_statements(stored);
+  std::int64_t rejected = 0;
+  for (const auto& o : out.outcomes) rejected += o.status == sync::PushStatus::rejected || o.status == sync::PushStatus::conflict;
+  metrics_.add_rejected(rejected);
+  if (stored) metrics_.set_sync_lag_ms(now - oldest_ts);
+  return out;
+}
+
+std::vector<json> App::user_statements(const std::string& user_id, const std::string& course_id) {
+  std::vector<json> out;
+  db_->read([&](db::Connection& c) {
+    auto rows = course_id.empty()
+                    ? c.query("SELECT body FROM statements WHERE user_id = $1 AND voided = 0 ORDER BY seq", {user_id})
+                    : c.query("SELECT body FROM statements WHERE user_id = $1 AND course_id = $2 AND voided = 0 ORDER BY seq",
+                              {user_id, course_id});
+    out.reserve(rows.size());
+    for (const auto& r : rows) out.push_back(json::parse(r.str(0)));
+  });
+  return out;
+}
+
+}  // namespace trailpack::server

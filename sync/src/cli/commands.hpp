@@ -1,0 +1,68 @@
+// The `trailpack` subcommands. Each returns the process exit code; failures throw
+// CliError with a message that says what is wrong and where.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/app.hpp"
+
+namespace trailpack::cli {
+
+struct CliError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& data, bool secret);
+std::string read_public_key(const std::string& path);  ///< raw 32 bytes from a .pub file
+std::string login(const std::string& server, const std::string& email, const std::string& password);
+
+int cmd_serve(server::Config config);
+int cmd_keygen(const std::string& prefix, bool force);
+int cmd_pack(const std::string& dir, const std::string& out, const std::string& key);
+int cmd_verify(const std::string& file, const std::vector<std::string>& trusted);
+int cmd_publish(const std::string& file, const std::string& server, const std::string& email, const std::string& password,
+                bool dry_run);
+
+struct InitOptions {
+  std::string database;
+  std::string org = "Trailpack";
+  std::string admin_email;
+  std::string admin_password;
+  std::string admin_name = "Administrator";
+};
+int cmd_init(const InitOptions& o);
+
+struct UserOptions {
+  std::string database;
+  std::string email;
+  std::string name;
+  std::string role = "learner";
+  std::string password;
+  std::string public_url;
+  bool enrollment_code = false;
+  bool json = false;
+};
+int cmd_users_add(const UserOptions& o);
+
+struct XapiClientOptions {
+  std::string database;
+  std::string name;
+  std::string key;
+  std::string secret;
+  std::vector<std::string> scopes;
+  bool json = false;
+};
+int cmd_xapi_clients_add(const XapiClientOptions& o);
+
+int cmd_keys_trust(const std::string& database, const std::string& pub_file, const std::string& name);
+
+}  // namespace trailpack::cli
+
+namespace trailpack::cli {
+int cmd_users_import(const std::string& file, const std::string& server, const std::string& email,
+                     const std::string& password, bool dry_run);
+int cmd_report(const std::string& server, const std::string& email, const std::string& password, const std::string& format);
+}  // namespace trailpack::cli

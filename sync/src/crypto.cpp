@@ -1,0 +1,80 @@
+#include "crypto.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+#include "trailpack/crypto/sha256.hpp"
+#include "trailpack/encoding.hpp"
+#include "trailpack/uuid.hpp"
+
+namespace trailpack::server::crypto {
+
+void init() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string random_token(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return base64_encode(raw, true);
+}
+
+std::string random_uuid() {
+  std::array<std::uint8_t, 16> b{};
+  randombytes_buf(b.data(), b.size());
+  return uuid_v4_from_bytes(b);
+}
+
+std::string random_code(std::size_t length) {
+  static constexpr char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out.push_back(alphabet[randombytes_uniform(sizeof alphabet - 1)]);
+  return out;
+}
+
+std::string token_hash(std::string_view token) { return trailpack::crypto::sha256_hex(token); }
+
+std::string hash_password(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    throw std::runtime_error("out of memory while hashing a password");
+  return out;
+}
+
+bool verify_password(const std::string& hash, std::string_view password) {
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+KeyPair ed25519_keypair() {
+  KeyPair k;
+  k.public_key.resize(crypto_sign_PUBLICKEYBYTES);
+  k.secret_key.resize(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_keypair(reinterpret_cast<unsigned char*>(k.public_key.data()),
+                      reinterpret_cast<unsigned char*>(k.secret_key.data()));
+  return k;
+}
+
+std::string ed25519_sign(std::string_view message, const std::string& secret_key) {
+  if (secret_key.size() != crypto_sign_SECRETKEYBYTES) throw std::runtime_error("not an Ed25519 secret key");
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       reinterpret_cast<const unsigned char*>(secret_key.data()));
+  return sig;
+}
+
+bool ed25519_verify(std::string_view message, std::string_view signature, const std::string& public_key) {
+  if (signature.size() != crypto_sign_BYTES || public_key.size() != crypto_sign_PUBLICKEYBYTES) return false;
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+}
+
+}  // namespace trailpack::server::crypto

@@ -1,0 +1,39 @@
+// Secrets and signatures through libsodium: random tokens, token hashing, Argon2id
+// password hashes, Ed25519 keys and signatures.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trailpack::server::crypto {
+
+/// Initialises libsodium; call once at start-up (idempotent).
+void init();
+
+/// `bytes` random bytes as unpadded base64url (tokens, enrollment codes, ids).
+std::string random_token(std::size_t bytes = 32);
+/// A random UUID v4 (statement ids assigned by the LRS).
+std::string random_uuid();
+/// A short human-friendly code of `length` characters from an unambiguous alphabet.
+std::string random_code(std::size_t length);
+
+/// SHA-256 hex of a token: what the database stores instead of the token.
+std::string token_hash(std::string_view token);
+
+/// Argon2id (libsodium's interactive limits). The string embeds salt and parameters.
+std::string hash_password(std::string_view password);
+bool verify_password(const std::string& hash, std::string_view password);
+
+/// Constant-time comparison.
+bool equal(std::string_view a, std::string_view b);
+
+struct KeyPair {
+  std::string public_key;  ///< 32 raw bytes
+  std::string secret_key;  ///< 64 raw bytes
+};
+KeyPair ed25519_keypair();
+std::string ed25519_sign(std::string_view message, const std::string& secret_key);
+bool ed25519_verify(std::string_view message, std::string_view signature, const std::string& public_key);
+
+}  // namespace trailpack::server::crypto

@@ -1,0 +1,179 @@
+#include "db/schema.hpp"
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace trailpack::server::db {
+namespace {
+
+// Placeholders: {SERIAL} auto-increment primary key, {BLOB} binary, {REAL} double.
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> list = {
+      // 1: identities, devices, statements, bundles, xAPI clients
+      R"sql(
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_ms BIGINT NOT NULL);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'learner')),
+  team TEXT NOT NULL DEFAULT '',
+  site TEXT NOT NULL DEFAULT '',
+  job_role TEXT NOT NULL DEFAULT '',
+  password_hash TEXT,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_ms BIGINT NOT NULL);
+CREATE TABLE user_groups (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  parent_id TEXT REFERENCES user_groups(id),
+  created_ms BIGINT NOT NULL,
+  UNIQUE (org_id, name));
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES user_groups(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  PRIMARY KEY (group_id, user_id));
+CREATE TABLE manager_scopes (
+  user_id TEXT NOT NULL REFERENCES users(id),
+  group_id TEXT NOT NULL REFERENCES user_groups(id),
+  PRIMARY KEY (user_id, group_id));
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  kind TEXT NOT NULL CHECK (kind IN ('session', 'device', 'refresh')),
+  device_id TEXT,
+  family TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  used_ms BIGINT,
+  revoked_ms BIGINT);
+CREATE INDEX tokens_family ON tokens(family);
+CREATE TABLE enrollment_codes (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  uses_left INTEGER NOT NULL);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL,
+  last_push_ms BIGINT,
+  last_pull_ms BIGINT);
+CREATE TABLE statements (
+  seq {SERIAL},
+  id TEXT NOT NULL UNIQUE,
+  user_id TEXT REFERENCES users(id),
+  actor_key TEXT NOT NULL,
+  verb TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  registration TEXT,
+  course_id TEXT,
+  parent_id TEXT,
+  timestamp_ms BIGINT NOT NULL,
+  stored_ms BIGINT NOT NULL,
+  device_id TEXT,
+  client_key TEXT,
+  voided INTEGER NOT NULL DEFAULT 0,
+  score_scaled {REAL},
+  success INTEGER,
+  completion INTEGER,
+  duration_ms BIGINT NOT NULL DEFAULT 0,
+  rescore_flag TEXT,
+  body TEXT NOT NULL);
+CREATE INDEX statements_user ON statements(user_id, seq);
+CREATE INDEX statements_course ON statements(course_id, user_id);
+CREATE INDEX statements_stored ON statements(stored_ms);
+CREATE INDEX statements_verb ON statements(verb);
+CREATE INDEX statements_object ON statements(object_id);
+CREATE INDEX statements_registration ON statements(registration);
+CREATE INDEX statements_actor ON statements(actor_key, seq);
+CREATE TABLE xapi_clients (
+  key TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  revoked_ms BIGINT);
+CREATE TABLE blobs (
+  sha256 TEXT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  data {BLOB} NOT NULL);
+CREATE TABLE bundles (
+  course_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  manifest TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  course_json TEXT NOT NULL,
+  title TEXT NOT NULL,
+  language TEXT NOT NULL,
+  published_ms BIGINT NOT NULL,
+  published_by TEXT,
+  PRIMARY KEY (course_id, version));
+CREATE TABLE courses (
+  id TEXT PRIMARY KEY,
+  current_version BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL);
+CREATE TABLE trusted_keys (
+  key_id TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  added_ms BIGINT NOT NULL);
+)sql",
+  };
+  return list;
+}
+
+std::string substitute(std::string sql, Dialect d) {
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (std::size_t pos = 0; (pos = sql.find(from, pos)) != std::string::npos; pos += to.size()) sql.replace(pos, from.size(), to);
+  };
+  replace_all("{SERIAL}", d == Dialect::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  replace_all("{BLOB}", d == Dialect::sqlite ? "BLOB" : "BYTEA");
+  replace_all("{REAL}", d == Dialect::sqlite ? "REAL" : "DOUBLE PRECISION");
+  return sql;
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(migrations().size()); }
+
+void migrate(Connection& c, Dialect d) {
+  c.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
+  const auto& list = migrations();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::int64_t version = static_cast<std::int64_t>(i + 1);
+    // Each migration in its own transaction; several processes may start at once, so the
+    // version row is the arbiter (a second process fails the insert and rolls back).
+    c.exec_script(d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    try {
+      if (d == Dialect::postgres) c.exec_script("LOCK TABLE schema_migrations IN EXCLUSIVE MODE");
+      auto rows = c.query("SELECT 1 FROM schema_migrations WHERE version = $1", {version});
+      if (!rows.empty()) {
+        c.exec_script("COMMIT");
+        continue;
+      }
+      c.exec_script(substitute(list[i], d));
+      c.exec("INSERT INTO schema_migrations(version, applied_ms) VALUES ($1, $2)",
+             {version, static_cast<std::int64_t>(std::time(nullptr)) * 1000});
+      c.exec_script("COMMIT");
+    } catch (...) {
+      try {
+        c.exec_script("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+}
+
+}  // namespace trailpack::server::db

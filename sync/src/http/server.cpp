@@ -1,0 +1,306 @@
+#include "http/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "http/gzip.hpp"
+#include "log.hpp"
+
+namespace trailpack::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+bool compressible(const std::string& content_type) {
+  return content_type.rfind("application/json", 0) == 0 || content_type.rfind("text/", 0) == 0 ||
+         content_type.rfind("application/javascript", 0) == 0 || content_type.rfind("image/svg", 0) == 0 ||
+         content_type.rfind("application/manifest", 0) == 0 || content_type.rfind("application/wasm", 0) == 0;
+}
+
+bool accepts_gzip(const Request& req) {
+  auto ae = req.header("accept-encoding");
+  return ae && ae->find("gzip") != std::string::npos;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  const Router& router;
+  ServerLimits limits;
+  RequestObserver observer;
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mutex;
+  std::set<std::shared_ptr<struct Session>> idle_sessions;  // waiting for a request
+
+  std::optional<net::steady_timer> drain_timer;
+  std::chrono::steady_clock::time_point drain_deadline;
+
+  Impl(const Router& r, ServerLimits l, RequestObserver o) : router(r), limits(l), observer(std::move(o)) {}
+  void accept();
+  void poll_drain();
+};
+
+struct Session : std::enable_shared_from_this<Session> {
+  HttpServer::Impl& srv;
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::optional<http::request_parser<http::string_body>> parser;
+  std::string remote;
+  std::chrono::steady_clock::time_point started;
+  bool counted = true;
+
+  Session(HttpServer::Impl& s, tcp::socket&& socket) : srv(s), stream(std::move(socket)) {
+    beast::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+
+  ~Session() {
+    if (counted) srv.connections--;
+  }
+
+  void mark_idle(bool idle) {
+    std::lock_guard<std::mutex> lock(srv.sessions_mutex);
+    if (idle) srv.idle_sessions.insert(shared_from_this());
+    else srv.idle_sessions.erase(shared_from_this());
+  }
+
+  void start() { net::dispatch(stream.get_executor(), [self = shared_from_this()] { self->read_header(true); }); }
+
+  void read_header(bool first) {
+    if (srv.draining) return close();
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(srv.limits.header_limit));
+    parser->body_limit(srv.router.body_limit("GET", "/"));
+    // First request: the header deadline; later ones: the idle keep-alive timeout.
+    stream.expires_after(first ? srv.limits.header_timeout : srv.limits.idle_timeout);
+    mark_idle(true);
+    http::async_read_header(stream, buffer, *parser,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    mark_idle(false);
+    if (ec == http::error::header_limit) return fail_fast(431, "header_too_large", "request headers are too large");
+    if (ec) return close();
+    started = std::chrono::steady_clock::now();
+    auto& req = parser->get();
+    const std::string target(req.target());
+    const std::string path = target.substr(0, target.find('?'));
+    std::size_t limit = srv.router.body_limit(std::string(req.method_string()), path);
+    parser->body_limit(limit);
+    if (auto cl = parser->content_length(); cl && *cl > limit)
+      return fail_fast(413, "body_too_large", "the request body is larger than the limit of " + std::to_string(limit) + " bytes");
+    // The whole request must arrive within the request deadline (slow-body clients).
+    stream.expires_after(srv.limits.request_timeout);
+    if (parser->is_done()) return on_body({});
+    http::async_read(stream, buffer, *parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) return fail_fast(413, "body_too_large", "the request body is too large");
+    if (ec) return close();
+    stream.expires_never();
+    auto msg = parser->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.remote = remote;
+    const auto q = req.target.find('?');
+    auto decoded_path = url_decode(std::string_view(req.target).substr(0, q), false);
+    auto query = parse_query(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
+    for (const auto& f : msg) req.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    const bool keep_alive = msg.keep_alive() && !srv.draining;
+    Response res;
+    if (!decoded_path || !query || decoded_path->find('\0') != std::string::npos) {
+      res = Response::error(400, "bad_request", "the request target is not valid");
+    } else {
+      req.path = std::move(*decoded_path);
+      req.query = std::move(*query);
+      req.body = std::move(msg.body());
+      bool ok = true;
+      if (auto ce = req.header("content-encoding"); ce && !ce->empty() && lower(*ce) != "identity") {
+        if (lower(*ce) != "gzip") {
+          res = Response::error(415, "unsupported_encoding", "only gzip request bodies are supported");
+          ok = false;
+        } else {
+          std::string inflated;
+          const std::size_t limit = srv.router.body_limit(req.method, req.path);
+          switch (gzip_inflate(req.body, limit, inflated)) {
+            case InflateStatus::ok: req.body = std::move(inflated); break;
+            case InflateStatus::too_large:
+              res = Response::error(413, "body_too_large", "the decompressed body is larger than the limit of " + std::to_string(limit) + " bytes");
+              ok = false;
+              break;
+            case InflateStatus::malformed:
+              res = Response::error(400, "bad_encoding", "the gzip body is malformed or truncated");
+              ok = false;
+              break;
+          }
+        }
+      }
+      if (ok) {
+        srv.in_flight++;
+        res = srv.router.handle(req);
+        srv.in_flight--;
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (srv.observer) srv.observer(req, res, seconds);
+    write(req, std::move(res), keep_alive, msg.version());
+  }
+
+  void write(const Request& req, Response res, bool keep_alive, unsigned version) {
+    auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), version);
+    out->set(http::field::server, "trailpack");
+    if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
+    out->set("X-Content-Type-Options", "nosniff");
+    out->set("Referrer-Policy", "no-referrer");
+    bool has_cache = false;
+    for (const auto& [k, v] : res.headers) {
+      out->insert(k, v);
+      if (lower(k) == "cache-control") has_cache = true;
+    }
+    if (!has_cache) out->set(http::field::cache_control, "no-store");
+    if (res.body.size() > 1024 && compressible(res.content_type) && accepts_gzip(req)) {
+      res.body = gzip_deflate(res.body);
+      out->set(http::field::content_encoding, "gzip");
+      out->set(http::field::vary, "Accept-Encoding");
+    }
+    out->keep_alive(keep_alive);
+    if (res.head_only) {
+      out->content_length(res.body.size());
+    } else {
+      out->body() = std::move(res.body);
+      out->prepare_payload();
+    }
+    stream.expires_after(srv.limits.request_timeout);
+    http::async_write(stream, *out, [self = shared_from_this(), out, keep_alive, head = res.head_only](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->read_header(false);
+    });
+  }
+
+  void fail_fast(int status, const std::string& code, const std::string& message) {
+    // Answer and close: the rest of the request is not read.
+    Request none;
+    Response res = Response::error(status, code, message);
+    if (srv.observer) srv.observer(none, res, 0);
+    auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    out->set(http::field::content_type, "application/json");
+    out->set(http::field::connection, "close");
+    out->body() = res.body;
+    out->prepare_payload();
+    out->keep_alive(false);
+    stream.expires_after(std::chrono::seconds(5));
+    http::async_write(stream, *out, [self = shared_from_this(), out](beast::error_code, std::size_t) { self->close(); });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+  }
+};
+
+void HttpServer::Impl::accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted) return;
+      // Out of descriptors and similar: keep accepting after a short pause.
+      log_event("warn", "accept_failed", {{"error", ec.message()}});
+    } else if (draining) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else if (connections.load() >= limits.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the cap: refuse quickly, keep serving the others
+    } else {
+      connections++;
+      std::make_shared<Session>(*this, std::move(socket))->start();
+    }
+    if (acceptor && acceptor->is_open()) accept();
+  });
+}
+
+HttpServer::HttpServer(const Router& router, ServerLimits limits, RequestObserver observer)
+    : impl_(std::make_unique<Impl>(router, limits, std::move(observer))) {}
+
+HttpServer::~HttpServer() = default;
+
+unsigned short HttpServer::listen(const std::string& address, unsigned short port) {
+  tcp::endpoint ep(net::ip::make_address(address), port);
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(ep.protocol());
+  impl_->acceptor->set_option(net::socket_base::reuse_address(true));
+  impl_->acceptor->bind(ep);
+  impl_->acceptor->listen(net::socket_base::max_listen_connections);
+  return impl_->acceptor->local_endpoint().port();
+}
+
+void HttpServer::run(int threads) {
+  impl_->accept();
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->ioc, [this] {
+    impl_->draining = true;
+    beast::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+    // Close connections that are waiting for a request; busy ones finish and then close.
+    std::set<std::shared_ptr<Session>> idle;
+    {
+      std::lock_guard<std::mutex> lock(impl_->sessions_mutex);
+      idle.swap(impl_->idle_sessions);
+    }
+    for (auto& s : idle) net::post(s->stream.get_executor(), [s] { s->stream.cancel(); });
+    // Give in-flight requests up to 10 s, then stop the loop.
+    impl_->drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    impl_->poll_drain();
+  });
+}
+
+void HttpServer::Impl::poll_drain() {
+  if (in_flight == 0 || std::chrono::steady_clock::now() > drain_deadline) {
+    ioc.stop();
+    return;
+  }
+  drain_timer.emplace(ioc);
+  drain_timer->expires_after(std::chrono::milliseconds(20));
+  drain_timer->async_wait([this](beast::error_code) { poll_drain(); });
+}
+
+std::size_t HttpServer::active_connections() const { return impl_->connections.load(); }
+
+}  // namespace trailpack::server
