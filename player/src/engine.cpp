@@ -37,6 +37,22 @@ Platform default_platform() {
   return p;
 }
 
+Platform deterministic_platform(TimeMs start_ms, std::uint64_t seed) {
+  auto clock = std::make_shared<TimeMs>(start_ms);
+  auto rng = std::make_shared<quiz::SplitMix64>(seed);
+  Platform p;
+  p.now = [clock] { return *clock += 1000; };
+  p.random16 = [rng] {
+    std::array<std::uint8_t, 16> b{};
+    for (std::size_t i = 0; i < b.size(); i += 8) {
+      const std::uint64_t r = rng->next();
+      for (std::size_t k = 0; k < 8; ++k) b[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
+    }
+    return b;
+  };
+  return p;
+}
+
 namespace {
 
 // Grace period on quiz time limits for slow devices and clock granularity.
@@ -140,7 +156,7 @@ Engine::Engine(std::unique_ptr<Store> store, Platform platform) : store_(std::mo
 std::vector<std::string> Engine::methods() {
   return {"profile.set", "profile.get", "course.install", "courses.list", "course.get", "progress.get",
           "card.complete", "quiz.start", "quiz.answer", "quiz.finish", "sync.pending", "sync.ack",
-          "sync.ingest", "status"};
+          "sync.ingest", "status", "app.get", "app.put"};
 }
 
 Result<json> Engine::call(const std::string& method, const json& args) {
@@ -172,6 +188,8 @@ Result<json> Engine::dispatch(const std::string& m, const json& a) {
   if (m == "sync.ack") return sync_ack(a);
   if (m == "sync.ingest") return sync_ingest(a);
   if (m == "status") return status();
+  if (m == "app.get") return app_get(a);
+  if (m == "app.put") return app_put(a);
   return make_error("unknown_method", "unknown method \"" + m + "\"");
 }
 
@@ -214,6 +232,9 @@ Result<json> Engine::install_course(const json& a) {
   }
   const std::string canonical = bundle::course_to_json(*parsed).dump();
   if (auto s = store_->put_course(parsed->id, parsed->version, canonical); !s) return s.error();
+  // The manifest maps media paths to content hashes (the Worker keeps the files by hash).
+  if (a.contains("manifest") && a["manifest"].is_object())
+    if (auto s = store_->put("manifest:" + parsed->id, a["manifest"].dump()); !s) return s.error();
   cached_course_id_.clear();
   cached_course_.reset();
   return json{{"id", parsed->id}, {"version", parsed->version}};
@@ -259,7 +280,9 @@ Result<json> Engine::list_courses() {
 Result<json> Engine::get_course(const json& a) {
   auto c = course(arg_str(a, "course_id"));
   if (!c) return c.error();
+  auto manifest = store_->get("manifest:" + (*c)->id);
   return json{{"course", bundle::course_to_json(**c)},
+              {"manifest", manifest ? json::parse(*manifest, nullptr, false) : json(nullptr)},
               {"progress", progress::to_json(progress::project_course(**c, course_statements((*c)->id)))}};
 }
 
@@ -391,8 +414,20 @@ Result<json> Engine::quiz_start(const json& a) {
     json qs = json::array();
     for (const auto& d : quiz::draw_attempt(*quiz, seed))
       if (const auto* q = (*c)->find_question(d.id)) qs.push_back(question_for_learner(*q, d));
+    // What was already answered, with the recorded outcome, so a reload shows it as saved.
+    std::set<std::string> synced_ids;
+    for (const auto& row : store_->statements_for_course((*c)->id))
+      if (row.synced) synced_ids.insert(row.id);
     json answered = json::array();
-    for (const auto& [qid, v] : st.answers) answered.push_back(qid);
+    for (const auto& [qid, v] : st.answers) {
+      json a = {{"question_id", qid}, {"response", v.response}, {"statement_id", v.id},
+                {"synced", synced_ids.count(v.id) > 0}};
+      if (quiz->feedback == "immediate") {
+        a["correct"] = v.success.value_or(false);
+        a["score"] = v.scaled.value_or(0);
+      }
+      answered.push_back(std::move(a));
+    }
     return json{{"attempt_id", id}, {"resumed", true},  {"questions", qs},
                 {"answered", answered}, {"started", st.started}, {"time_limit_s", quiz->time_limit_s},
                 {"feedback", quiz->feedback}};
@@ -592,6 +627,25 @@ Result<json> Engine::sync_ingest(const json& a) {
   if (a.contains("cursor") && a["cursor"].is_number_integer())
     if (auto s = store_->put("pull_cursor", std::to_string(a["cursor"].get<std::int64_t>())); !s) return s.error();
   return json{{"added", *added}, {"rejected", rejected}};
+}
+
+// App settings the Worker keeps durably with the learner's data (server URL, device
+// tokens, trusted keys). Keys are namespaced under "app." so they never collide with
+// the engine's own settings.
+Result<json> Engine::app_get(const json& a) {
+  const std::string key = arg_str(a, "key");
+  auto v = store_->get("app." + key);
+  return v ? json::parse(*v, nullptr, false) : json(nullptr);
+}
+
+Result<json> Engine::app_put(const json& a) {
+  const std::string key = arg_str(a, "key");
+  if (key.size() > 100) return make_error("invalid_argument", "app.put: key too long");
+  const json& value = a.contains("value") ? a["value"] : json(nullptr);
+  const std::string text = value.dump();
+  if (text.size() > (1u << 20)) return make_error("invalid_argument", "app.put: value larger than 1 MiB");
+  if (auto s = store_->put("app." + key, text); !s) return s.error();
+  return json(true);
 }
 
 Result<json> Engine::status() {

@@ -75,7 +75,12 @@ EMSCRIPTEN_KEEPALIVE const char* tp_open(const char* config_json) {
     auto store = trailpack::player::Store::open(o);
     if (!store) return reply_error(store.error());
     const std::string integrity = (*store)->integrity_check();
-    g_engine = std::make_unique<Engine>(std::move(store).value(), trailpack::player::default_platform());
+    // Tests and scenario replays ask for a reproducible clock and randomness.
+    auto platform = trailpack::player::default_platform();
+    if (cfg.contains("deterministic") && cfg["deterministic"].is_object())
+      platform = trailpack::player::deterministic_platform(cfg["deterministic"].value("start_ms", std::int64_t{0}),
+                                                           cfg["deterministic"].value("seed", std::uint64_t{1}));
+    g_engine = std::make_unique<Engine>(std::move(store).value(), std::move(platform));
     auto st = g_engine->call("status", json::object());
     json result = st ? *st : json::object();
     result["integrity"] = integrity;

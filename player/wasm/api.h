@@ -13,7 +13,9 @@
  * tp_open(config)        opens (or creates) the learner's store and the engine.
  *                        config: {"path": "/trailpack/alice.db", "vfs": "opfs" | "",
  *                                 "journal_mode": "WAL", "synchronous": "FULL",
- *                                 "exclusive": true}
+ *                                 "exclusive": true,
+ *                                 "deterministic": {"start_ms": N, "seed": N}}   (tests only:
+ *                                 a reproducible clock and randomness)
  * tp_call(method, args)  one engine method (docs/player-api.md lists them).
  * tp_close()             closes the store (checkpoints the WAL).
  * tp_version()           {"engine": "0.1.0", "sqlite": "3.50.4", "methods": [...],

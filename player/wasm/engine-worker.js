@@ -11,8 +11,12 @@
  *   call    {method, args}           -> the engine method's result. When it wrote to the
  *                                       database, the reply is sent only after the write is
  *                                       durable (OPFS: flushed by the VFS; IDBFS: synced).
- *   sync    {server, token}          -> {pushed, pulled, conflicts, rejected, status}
+ *   enroll  {server, code, device_name} -> {profile, user}   (opens the new profile's store)
+ *   download {}                      -> {courses: [{id, version, files, bytes}]}; events
+ *                                       {event: "download", ...} report progress
+ *   sync    {}                       -> {pushed, pulled, conflicts, rejected, status}
  *   close   {}                       -> null
+ * Network work (enroll, download, sync) lives in worker-net.js.
  *
  * Storage: OPFS sync access handles through the engine's own SQLite VFS when available
  * (only changed pages are written); otherwise IDBFS, flushed after every write.
@@ -20,7 +24,7 @@
  */
 'use strict';
 
-importScripts('trailpack-engine.js');
+importScripts('trailpack-engine.js', 'worker-net.js');
 
 let Module = null;
 let storage = null;       // "opfs" | "idbfs"
@@ -67,18 +71,35 @@ function safeName(profile) {
   return profile;
 }
 
+// One Worker owns a profile's store at a time. After a reload the previous page's Worker
+// may still be shutting down, so wait a little for its lock before giving up.
 async function acquireProfileLock(profile) {
   if (!(self.navigator && navigator.locks)) return;
-  await new Promise((resolve, reject) => {
-    navigator.locks.request('trailpack-profile:' + profile, { ifAvailable: true }, (lock) => {
-      if (!lock) {
-        reject(engineError('profile_busy', 'Trailpack is already open for this learner in another tab or window.'));
-        return undefined;
-      }
-      resolve();
-      return new Promise((release) => { profileLockRelease = release; });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 4000);
+  try {
+    await new Promise((resolve, reject) => {
+      navigator.locks.request('trailpack-profile:' + profile, { signal: controller.signal }, () => {
+        resolve();
+        return new Promise((release) => { profileLockRelease = release; });
+      }).catch(() => reject(engineError('profile_busy', 'Trailpack is already open for this learner in another tab or window.')));
     });
-  });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Access handles are exclusive; a closing Worker may hold them for a moment.
+async function openAccessHandle(dir, name) {
+  const fh = await dir.getFileHandle(name, { create: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fh.createSyncAccessHandle();
+    } catch (e) {
+      if (attempt >= 30 || (e && e.name !== 'NoModificationAllowedError' && e.name !== 'InvalidStateError')) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 async function open({ profile, forceStorage }) {
@@ -91,8 +112,7 @@ async function open({ profile, forceStorage }) {
     const dir = await root.getDirectoryHandle('trailpack', { create: true });
     const files = [];
     for (const suffix of ['', '-wal', '-journal']) {
-      const fh = await dir.getFileHandle(name + suffix, { create: true });
-      files.push({ name: '/' + name + suffix, handle: await fh.createSyncAccessHandle() });
+      files.push({ name: '/' + name + suffix, handle: await openAccessHandle(dir, name + suffix) });
     }
     Module.trailpackOpfs = { files };
     storage = 'opfs';
@@ -115,71 +135,20 @@ async function open({ profile, forceStorage }) {
   return { storage, persisted, integrity: opened.result.integrity, status: opened.result, version };
 }
 
-async function fetchJson(url, token, body) {
-  let res;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-    });
-  } catch (e) {
-    throw engineError('offline', 'the server cannot be reached');
-  }
-  let data = null;
-  try { data = await res.json(); } catch (e) { /* not JSON */ }
-  if (!res.ok) {
-    const err = data && data.error ? data.error : { code: 'http_' + res.status, message: res.statusText };
-    throw engineError(err.code, err.message);
-  }
-  return data;
-}
-
-async function sync({ server, token }) {
-  const post = (state) => self.postMessage({ event: 'sync', state });
-  let pushed = 0, pulled = 0, conflicts = 0, rejected = 0;
-  post({ phase: 'push' });
-  // Push the outbox in batches; each batch is acknowledged only after the server stored it durably.
-  for (;;) {
-    const pending = await queuedCall('sync.pending', { limit: 200 });
-    if (!pending.statements.length) break;
-    const res = await fetchJson(server + '/api/v1/sync/push', token,
-      { protocol: 1, device_id: pending.device_id, statements: pending.statements });
-    const done = res.results.filter((r) => r.status === 'stored' || r.status === 'duplicate').map((r) => r.id);
-    conflicts += res.conflicts || 0;
-    rejected += res.rejected || 0;
-    if (!done.length) break;  // nothing more can go through now; keep the rest for later
-    await queuedCall('sync.ack', { ids: done, cursor: res.cursor });
-    pushed += done.length;
-    post({ phase: 'push', pushed });
-  }
-  post({ phase: 'pull' });
-  const status = await queuedCall('status', {});
-  let cursor = status.pull_cursor || 0;
-  for (let page = 0; page < 1000; page++) {
-    const res = await fetchJson(server + '/api/v1/sync/pull', token, { protocol: 1, cursor });
-    if (res.statements.length || res.cursor !== cursor) {
-      await queuedCall('sync.ingest', { statements: res.statements, cursor: res.cursor });
-      pulled += res.statements.length;
-    }
-    cursor = res.cursor;
-    if (!res.more) break;
-  }
-  const final = await queuedCall('status', {});
-  return { pushed, pulled, conflicts, rejected, status: final };
-}
-
 async function handle(type, args) {
   switch (type) {
     case 'open': return open(args || {});
     case 'call':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       return call(args.method, args.args);
+    case 'enroll': return enroll(args || {});
+    case 'download':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return download(args || {});
     case 'sync':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       if (syncing) return syncing;  // one sync at a time; callers share its outcome
-      syncing = sync(args).finally(() => { syncing = null; });
+      syncing = sync(args || {}).finally(() => { syncing = null; });
       return syncing;
     case 'close':
       if (Module) reply(Module.ccall('tp_close', 'number', [], []));
@@ -206,7 +175,9 @@ async function queuedCall(method, args) { return enqueue(() => call(method, args
 
 self.onmessage = (e) => {
   const { id, type, args } = e.data || {};
-  const work = type === 'sync' ? handle(type, args) : enqueue(() => handle(type, args));
+  // Network-bound work is not queued as a whole; its engine calls are (queuedCall).
+  const networked = type === 'sync' || type === 'download' || type === 'enroll';
+  const work = networked ? handle(type, args) : enqueue(() => handle(type, args));
   work.then(
     (result) => self.postMessage({ id, result }),
     (err) => self.postMessage({ id, error: { code: err.code || 'internal', message: err.message || String(err), where: err.where } }));

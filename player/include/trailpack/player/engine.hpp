@@ -33,6 +33,11 @@ struct Platform {
 /// it reads crypto.getRandomValues).
 Platform default_platform();
 
+/// A reproducible platform for tests and scenario replays: the clock starts at
+/// `start_ms` and moves 1 s per reading; randomness comes from SplitMix64(seed). Native
+/// and wasm builds given the same values produce byte-identical results.
+Platform deterministic_platform(TimeMs start_ms, std::uint64_t seed);
+
 class Engine {
  public:
   Engine(std::unique_ptr<Store> store, Platform platform);
@@ -63,6 +68,8 @@ class Engine {
   Result<nlohmann::json> sync_ack(const nlohmann::json& args);
   Result<nlohmann::json> sync_ingest(const nlohmann::json& args);
   Result<nlohmann::json> status();
+  Result<nlohmann::json> app_get(const nlohmann::json& args);
+  Result<nlohmann::json> app_put(const nlohmann::json& args);
 
   Result<std::shared_ptr<const bundle::Course>> course(const std::string& id);
   std::vector<nlohmann::json> course_statements(const std::string& course_id) const;

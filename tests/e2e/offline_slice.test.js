@@ -1,0 +1,88 @@
+// End to end, as a learner on a phone: enroll, answer, reload, lose the server, keep
+// answering, get the server back, sync; the server holds every statement exactly once
+// and the console shows the learner's progress.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { TrailpackServer } = require('../lib/server.js');
+const { launch } = require('../lib/browser.js');
+
+test('a learner answers offline and the console sees it after reconnecting', { timeout: 240000 }, async (t) => {
+  const server = await new TrailpackServer().setup();
+  const browser = await launch();
+  t.after(async () => { await browser.close(); await server.close(); });
+  const learner = server.learner('ada@example.com', 'Ada Learner');
+  const page = await browser.context.newPage();
+  const status = () => page.locator('#sync-status');
+
+  // Enroll with the code from the admin (online once).
+  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
+  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await page.locator('.course-list').waitFor();
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Workplace safety basics' }).waitFor());
+
+  // Two cards, then the quiz.
+  await page.getByRole('link', { name: 'Start' }).click();
+  await page.getByRole('heading', { name: 'Why this matters', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Mark as done and continue' }).click();
+  await page.getByRole('heading', { name: 'Protective equipment', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Mark as done and continue' }).click();
+  await page.getByRole('heading', { name: 'Quick check', level: 1 }).waitFor();
+
+  // Answer the first question (the draw order is the author's: no shuffle in this quiz).
+  await page.getByText('What should you do first about a hazard?').waitFor();
+  await page.getByLabel('Remove or reduce the hazard').check();
+  await page.getByRole('button', { name: 'Check answer' }).click();
+  await page.locator('.saved').waitFor();
+  assert.match(await page.locator('.saved').innerText(), /Saved on this device/);
+  assert.match(await page.locator('.feedback').innerText(), /Correct/);
+
+  // Reload: the quiz resumes at the next question; the first answer is still there, shown as saved.
+  await page.reload();
+  await page.getByText('Which of these do you need near moving vehicles?').waitFor();
+  await page.getByRole('button', { name: 'Previous question' }).click();
+  await page.getByText('What should you do first about a hazard?').waitFor();
+  assert.equal(await page.getByLabel('Remove or reduce the hazard').isChecked(), true);
+  assert.match(await page.locator('.saved').innerText(), /Saved on this device/);
+
+  // Let the sync of what we have so far finish, so the rest is clearly "not yet synced".
+  await status().click();
+  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0');
+
+  // The server goes away. Keep answering: saved on the device, not yet synced.
+  await server.stop('SIGKILL');
+  await page.getByRole('button', { name: 'Next question' }).click();
+  await page.getByText('Which of these do you need near moving vehicles?').waitFor();
+  await page.getByLabel('A high-visibility vest').check();
+  await page.getByLabel('Safety shoes').check();
+  await page.getByRole('button', { name: 'Check answer' }).click();
+  await page.locator('.saved').waitFor();
+  await page.getByRole('button', { name: 'See my result' }).click();
+  await page.getByText('Your score: 100%').waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('#sync-status').dataset.unsynced) > 0);
+  await status().click();  // a sync attempt while the server is down fails quietly and loses nothing
+  await page.waitForFunction(() => /waiting to sync/.test(document.querySelector('#sync-status').textContent));
+  // The server comes back; sync.
+  await server.start();
+  await status().click();
+  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0', null, { timeout: 30000 });
+
+  // The server holds every statement exactly once.
+  const held = await server.statementsOf(learner.id);
+  const ids = held.map((s) => s.id);
+  assert.equal(new Set(ids).size, ids.length, 'no statement is stored twice');
+  const verbs = held.map((s) => s.verb.id.split('/').pop()).sort();
+  assert.deepEqual(verbs, ['answered', 'answered', 'attempted', 'completed', 'experienced', 'experienced', 'passed']);
+
+  // The console shows the learner's progress.
+  const admin = await browser.context.newPage();
+  await admin.goto(`${server.url}/admin/`);
+  await admin.getByLabel('Email').fill(server.admin.email);
+  await admin.getByLabel('Password').fill(server.admin.password);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  const row = admin.locator(`tr[data-learner="${learner.id}"][data-course="safety-basics"]`);
+  await row.waitFor();
+  assert.match(await row.locator('.completion').innerText(), /100%/);
+  assert.equal((await row.locator('.score').innerText()).trim(), '100%');
+  assert.deepEqual(browser.errors, []);
+});

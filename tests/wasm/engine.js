@@ -1,0 +1,28 @@
+// Loads the wasm engine under node and wraps its C API (player/wasm/api.h).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function engineDir() {
+  const dir = process.env.TRAILPACK_ENGINE_DIR || path.join(ROOT, 'build', 'wasm-release', 'engine');
+  if (!fs.existsSync(path.join(dir, 'trailpack-engine.js'))) throw new Error(`no wasm engine in ${dir}: run scripts/build first`);
+  return dir;
+}
+
+async function loadEngine() {
+  const create = require(path.join(engineDir(), 'trailpack-engine.js'));
+  const M = await create();
+  const take = (ptr) => { const text = M.UTF8ToString(ptr); M._tp_free(ptr); return JSON.parse(text); };
+  return {
+    module: M,
+    open: (config) => take(M.ccall('tp_open', 'number', ['string'], [JSON.stringify(config)])),
+    openRaw: (text) => take(M.ccall('tp_open', 'number', ['string'], [text])),
+    call: (method, args) => take(M.ccall('tp_call', 'number', ['string', 'string'], [method, JSON.stringify(args || {})])),
+    callRaw: (method, text) => take(M.ccall('tp_call', 'number', ['string', 'string'], [method, text])),
+    version: () => take(M.ccall('tp_version', 'number', [], [])),
+    close: () => take(M.ccall('tp_close', 'number', [], [])),
+  };
+}
+
+module.exports = { loadEngine, ROOT };

@@ -1,0 +1,119 @@
+// The wasm build under node: its C API, the exception policy (nothing crosses into JS),
+// durable storage on a real file (NODEFS), and the engine scenarios compared with the
+// native build's transcripts.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { loadEngine, ROOT } = require('./engine.js');
+
+const TESTS = path.join(ROOT, 'tests');
+
+test('tp_version lists the engine methods and the SQLite it carries', async () => {
+  const e = await loadEngine();
+  const v = e.version();
+  assert.equal(v.ok, true);
+  assert.match(v.result.sqlite, /^3\.\d+\.\d+$/);
+  for (const m of ['quiz.answer', 'sync.pending', 'course.install']) assert.ok(v.result.methods.includes(m), m);
+  assert.equal(v.result.protocol, 1);
+});
+
+test('errors come back as values: bad JSON, calls before open, C++ exceptions', async () => {
+  const e = await loadEngine();
+  assert.deepEqual(e.call('status', {}).error.code, 'not_open');
+  assert.equal(e.openRaw('{not json').error.code, 'invalid_argument');
+  assert.equal(e.open({ path: '/mem.db' }).ok, true);
+  assert.equal(e.callRaw('status', '{broken').error.code, 'invalid_argument');
+  // nlohmann throws type_error inside the engine; -fwasm-exceptions catches it in C++.
+  const r = e.call('profile.set', { home_page: 'https://x.example', account: 'u', name: 42 });
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'invalid_argument');
+  assert.match(r.error.message, /type must be string/);
+  // The module is still healthy afterwards.
+  assert.equal(e.call('status', {}).ok, true);
+});
+
+test('a store on a real file keeps its statements across engine instances', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-wasm-'));
+  try {
+    const course = JSON.parse(fs.readFileSync(path.join(TESTS, 'fixtures', 'course-small.json'), 'utf8'));
+    const first = await loadEngine();
+    first.module.FS.mkdir('/data');
+    first.module.FS.mount(first.module.FS.filesystems.NODEFS, { root: dir }, '/data');
+    assert.equal(first.open({ path: '/data/learner.db' }).result.integrity, 'ok');
+    first.call('profile.set', { home_page: 'https://lms.example.org', account: 'u-1', name: 'Ann' });
+    first.call('course.install', { course });
+    assert.equal(first.call('card.complete', { course_id: 'small', item_id: 'intro' }).result.saved, true);
+    first.close();
+
+    const second = await loadEngine();
+    second.module.FS.mkdir('/data');
+    second.module.FS.mount(second.module.FS.filesystems.NODEFS, { root: dir }, '/data');
+    const opened = second.open({ path: '/data/learner.db' });
+    assert.equal(opened.result.integrity, 'ok');
+    assert.equal(opened.result.statements, 1);
+    assert.equal(opened.result.unsynced, 1);
+    const p = second.call('progress.get', { course_id: 'small' }).result;
+    assert.equal(p.items[0].status, 'completed');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function nativeRunner() {
+  const candidates = [process.env.TRAILPACK_SCENARIO_BIN,
+    path.join(ROOT, 'build', 'native-debug', 'tests', 'trailpack_scenario'),
+    path.join(ROOT, 'build', 'native-release', 'tests', 'trailpack_scenario')].filter(Boolean);
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error('no native scenario runner: build the native tests first');
+  return found;
+}
+
+function substitute(v, vars) {
+  if (typeof v === 'string' && v.startsWith('$') && v.slice(1) in vars) return vars[v.slice(1)];
+  if (Array.isArray(v)) return v.map((x) => substitute(x, vars));
+  if (v && typeof v === 'object') {
+    if (Object.keys(v).length === 1 && v.$file) return JSON.parse(fs.readFileSync(path.join(TESTS, v.$file), 'utf8'));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
+  }
+  return v;
+}
+
+function normalise(v) {
+  if (Array.isArray(v)) return v.map(normalise);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'db_bytes').map(([k, x]) => [k, normalise(x)]));
+  return v;
+}
+
+for (const file of fs.readdirSync(path.join(TESTS, 'scenarios')).filter((f) => f.endsWith('.json'))) {
+  const scenario = JSON.parse(fs.readFileSync(path.join(TESTS, 'scenarios', file), 'utf8'));
+  test(`scenario ${file}: the wasm build gives the native build's exact transcript`, async () => {
+    const e = await loadEngine();
+    assert.equal(e.open({ path: '/scenario.db', deterministic: { start_ms: scenario.start_ms, seed: scenario.seed } }).ok, true);
+    const vars = {};
+    const transcript = [];
+    for (const step of scenario.steps) {
+      const r = e.call(step.method, substitute(step.args || {}, vars));
+      const entry = { method: step.method, ok: r.ok };
+      if (r.ok) {
+        entry.result = r.result;
+        for (const [k, field] of Object.entries(step.save || {})) vars[k] = r.result[field];
+      } else {
+        entry.error = { code: r.error.code, message: r.error.message, where: r.error.where || '' };
+      }
+      transcript.push(entry);
+    }
+    let nativeOut;
+    try {
+      nativeOut = execFileSync(nativeRunner(), [path.join(TESTS, 'scenarios', file)], { encoding: 'utf8' });
+    } catch (err) {
+      nativeOut = err.stdout;
+    }
+    const native = JSON.parse(nativeOut);
+    assert.deepEqual(native.failures, [], 'the scenario holds natively');
+    assert.deepEqual(normalise(transcript), native.transcript);
+  });
+}

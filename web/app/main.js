@@ -1,0 +1,349 @@
+// The learner app: enrollment, my courses, the course outline, cards and quizzes.
+// All rules live in the C++ engine (in a Worker); this file renders and passes messages.
+import { EngineClient } from './engine.js';
+import { h, clear } from './dom.js';
+import { setLanguage, t, fmt } from './i18n.js';
+import { renderBlocks } from './render.js';
+import { renderQuiz } from './quiz.js';
+import { SyncScheduler } from './sync.js';
+
+const PROFILES_KEY = 'trailpack.profiles';   // non-secret: which learners use this device
+const ACTIVE_KEY = 'trailpack.active';
+
+const view = document.getElementById('view');
+const statusButton = document.getElementById('sync-status');
+const toast = document.getElementById('toast');
+
+const state = {
+  engine: null,
+  profile: null,
+  storage: null,
+  status: { unsynced: 0, last_sync: null },
+  syncing: false,
+  offline: false,
+  signedOut: false,
+};
+
+setLanguage(navigator.language);
+
+function showToast(message) {
+  toast.textContent = message;
+  toast.classList.add('show');
+  clearTimeout(showToast.timer);
+  showToast.timer = setTimeout(() => toast.classList.remove('show'), 4000);
+}
+
+function errorText(err) {
+  if (err && err.code === 'storage_full') return t('error.storage_full');
+  if (err && err.code === 'profile_busy') return t('error.profile_busy');
+  return t('error.generic', { message: (err && err.message) || String(err) });
+}
+
+// ---- status -------------------------------------------------------------------------
+
+function renderStatus() {
+  const s = state.status;
+  let text, cls;
+  if (state.signedOut) { text = t('status.signed_out'); cls = 'warn'; }
+  else if (state.syncing) { text = t('status.syncing'); cls = 'busy'; }
+  else if (s.unsynced > 0) {
+    text = t('status.waiting', { count: s.unsynced }) + (state.offline ? ' · ' + t('status.offline') : '');
+    cls = 'pending';
+  } else if (s.last_sync) { text = t('status.saved_all') + ' · ' + t('status.synced_at', { time: fmt.relative(s.last_sync) }); cls = 'ok'; }
+  else { text = t('status.saved_all'); cls = 'ok'; }
+  statusButton.textContent = text;
+  statusButton.className = 'status ' + cls;
+  statusButton.title = t('action.sync_now');
+  statusButton.dataset.unsynced = String(s.unsynced);
+  statusButton.hidden = !state.profile;
+  document.querySelectorAll('[data-answer-status]').forEach((el) => {
+    if (s.unsynced === 0 && el.dataset.answerStatus === 'saved') {
+      el.dataset.answerStatus = 'synced';
+      el.textContent = '✓ ' + t('quiz.saved') + ' · ' + t('quiz.synced');
+    }
+  });
+}
+
+async function refreshStatus() {
+  if (!state.engine || !state.profile) return;
+  state.status = await state.engine.call('status');
+  renderStatus();
+}
+
+// ---- routing ------------------------------------------------------------------------
+
+async function route() {
+  if (!state.profile) return renderEnroll();
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[0] === 'course' && parts[1] && parts[2] === 'item' && parts[3]) return await renderItem(parts[1], parts[3]);
+    if (parts[0] === 'course' && parts[1]) return await renderCourse(parts[1]);
+    return await renderHome();
+  } catch (err) {
+    clear(view).append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+  }
+}
+
+function focusView(title) {
+  document.title = title ? title + ' · ' + t('app.name') : t('app.name');
+  view.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+// ---- enrollment ---------------------------------------------------------------------
+
+function renderEnroll() {
+  const fromLink = (location.hash.match(/enroll=([A-Za-z0-9-]+)/) || [])[1] || '';
+  const input = h('input', { id: 'code', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'characters',
+    required: true, value: fromLink, spellcheck: 'false' });
+  const message = h('p', { class: 'form-message', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'primary' }, t('enroll.submit'));
+  const form = h('form', { class: 'card enroll', onsubmit: async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    button.textContent = t('enroll.working');
+    message.textContent = '';
+    try {
+      const res = await state.engine.send('enroll', { server: location.origin, code: input.value.trim(), device_name: navigator.userAgent.slice(0, 80) });
+      addProfile({ id: res.profile, name: res.user.name });
+      state.profile = res.profile;
+      state.storage = res.storage;
+      history.replaceState(null, '', '#/');
+      await state.engine.send('download', {}).catch((err) => showToast(errorText(err)));
+      startSync();
+      await refreshStatus();
+      route();
+    } catch (err) {
+      message.textContent = t('enroll.failed', { message: err.message });
+      button.disabled = false;
+      button.textContent = t('enroll.submit');
+    }
+  } },
+  h('h1', {}, t('enroll.title')),
+  h('p', {}, t('enroll.intro')),
+  h('label', { for: 'code' }, t('enroll.code')), input, message, button);
+  clear(view).append(form);
+  focusView(t('enroll.title'));
+  if (!fromLink) input.focus();
+}
+
+function profiles() {
+  try { return JSON.parse(localStorage.getItem(PROFILES_KEY)) || []; } catch { return []; }
+}
+
+function addProfile(p) {
+  const list = profiles().filter((x) => x.id !== p.id);
+  list.push(p);
+  localStorage.setItem(PROFILES_KEY, JSON.stringify(list));
+  localStorage.setItem(ACTIVE_KEY, p.id);
+}
+
+// ---- home ---------------------------------------------------------------------------
+
+async function renderHome() {
+  const courses = await state.engine.call('courses.list');
+  const list = h('ul', { class: 'course-list' });
+  for (const c of courses) {
+    const label = c.completed ? t('home.review') : c.completion > 0 ? t('home.continue') : t('home.start');
+    const target = c.resume_item ? `#/course/${encodeURIComponent(c.id)}/item/${encodeURIComponent(c.resume_item)}` : `#/course/${encodeURIComponent(c.id)}`;
+    list.append(h('li', { class: 'card course', lang: c.language },
+      h('h2', {}, h('a', { href: `#/course/${encodeURIComponent(c.id)}` }, c.title)),
+      c.description ? h('p', { class: 'muted' }, c.description) : null,
+      h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+        'aria-valuenow': String(Math.round(c.completion * 100)), 'aria-label': t('home.progress', { percent: fmt.percent(c.completion) }) },
+      h('span', { style: { width: `${Math.round(c.completion * 100)}%` } })),
+      h('p', { class: 'meta' }, c.completed ? '✓ ' + t('home.completed') : t('home.progress', { percent: fmt.percent(c.completion) })),
+      h('a', { class: 'button primary', href: target }, label)));
+  }
+  const download = h('button', { class: 'secondary', onclick: async () => {
+    download.disabled = true;
+    try { await state.engine.send('download', {}); } catch (err) { showToast(errorText(err)); }
+    download.disabled = false;
+    route();
+  } }, t('home.download'));
+  const storageLine = h('p', { class: 'muted small' });
+  if (navigator.storage && navigator.storage.estimate) {
+    Promise.all([navigator.storage.estimate(), navigator.storage.persisted ? navigator.storage.persisted() : false]).then(([est, persisted]) => {
+      storageLine.textContent = t('home.storage', { used: fmt.bytes(est.usage || 0), quota: fmt.bytes(est.quota || 0) }) + ' · ' +
+        (persisted ? t('home.storage_protected') : t('home.storage_unprotected'));
+    });
+  }
+  clear(view).append(h('h1', {}, t('home.title')), courses.length ? list : h('p', { class: 'muted' }, t('home.empty')), download, storageLine);
+  focusView(t('home.title'));
+}
+
+// ---- course outline ----------------------------------------------------------------
+
+function lockText(reason, course) {
+  if (!reason) return '';
+  if (reason.startsWith('prerequisite:')) {
+    const id = reason.slice('prerequisite:'.length);
+    const m = course.modules.find((x) => x.id === id);
+    return t('lock.prerequisite', { name: m ? m.title : id });
+  }
+  return t('lock.' + reason);
+}
+
+async function renderCourse(courseId) {
+  const { course, progress } = await state.engine.call('course.get', { course_id: courseId });
+  setLanguage(navigator.language);
+  const byId = Object.fromEntries(progress.items.map((i) => [i.id, i]));
+  const outline = h('ol', { class: 'outline' });
+  for (const m of course.modules) {
+    const items = h('ol', { class: 'items' });
+    for (const it of m.items) {
+      const p = byId[it.id] || {};
+      const status = p.locked ? t('course.locked') : p.status === 'completed' ? t('course.done') : p.status === 'in_progress' ? t('course.in_progress') : t('course.todo');
+      const link = p.locked
+        ? h('span', { class: 'item locked', 'aria-disabled': 'true' }, h('span', { class: 'title' }, it.title), h('span', { class: 'why' }, lockText(p.lock_reason, course)))
+        : h('a', { class: 'item', href: `#/course/${encodeURIComponent(course.id)}/item/${encodeURIComponent(it.id)}` }, h('span', { class: 'title' }, it.title));
+      items.append(h('li', { class: 'status-' + (p.locked ? 'locked' : p.status) }, link, h('span', { class: 'badge' }, status)));
+    }
+    outline.append(h('li', {}, h('h2', {}, m.title), items));
+  }
+  clear(view).append(
+    h('a', { class: 'back', href: '#/' }, '← ' + t('course.back')),
+    h('h1', { lang: course.language }, course.title),
+    progress.completed ? h('p', { class: 'done-banner' }, '✓ ' + t('course.completed')) : null,
+    h('div', { lang: course.language }, outline));
+  focusView(course.title);
+}
+
+// ---- items --------------------------------------------------------------------------
+
+function nextItemHref(course, progress, currentId) {
+  const order = course.modules.flatMap((m) => m.items.map((i) => i.id));
+  const after = order.slice(order.indexOf(currentId) + 1);
+  const next = after.find((id) => { const p = progress.items.find((x) => x.id === id); return p && !p.locked && p.status !== 'completed'; });
+  return next ? `#/course/${encodeURIComponent(course.id)}/item/${encodeURIComponent(next)}` : `#/course/${encodeURIComponent(course.id)}`;
+}
+
+async function renderItem(courseId, itemId) {
+  const { course, manifest, progress } = await state.engine.call('course.get', { course_id: courseId });
+  const item = course.modules.flatMap((m) => m.items).find((i) => i.id === itemId);
+  if (!item) throw Object.assign(new Error('this item is not in the course'), { code: 'not_found' });
+  const container = h('article', { class: 'item-view', lang: course.language });
+  clear(view).append(h('a', { class: 'back', href: `#/course/${encodeURIComponent(courseId)}` }, '← ' + course.title), container);
+  const started = performance.now();
+  let hiddenSince = null, hiddenTotal = 0;
+  const onVisibility = () => {
+    if (document.hidden) hiddenSince = performance.now();
+    else if (hiddenSince) { hiddenTotal += performance.now() - hiddenSince; hiddenSince = null; }
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+  const activeMs = () => Math.max(0, Math.round(performance.now() - started - hiddenTotal));
+  window.addEventListener('hashchange', () => document.removeEventListener('visibilitychange', onVisibility), { once: true });
+
+  if (item.type === 'card') {
+    const p = progress.items.find((x) => x.id === itemId);
+    const done = p && p.status === 'completed';
+    const button = h('button', { class: 'primary', onclick: async () => {
+      button.disabled = true;
+      try {
+        const res = await state.engine.call('card.complete', { course_id: courseId, item_id: itemId, duration_ms: activeMs() });
+        sync.soon();
+        await refreshStatus();
+        location.hash = nextItemHref(course, res.progress, itemId);
+      } catch (err) { showToast(errorText(err)); button.disabled = false; }
+    } }, done ? t('card.next') : t('card.done'));
+    // A card whose first block repeats its title shows the title once.
+    const blocks = item.blocks.length && item.blocks[0].type === 'heading' &&
+      item.blocks[0].spans.map((x) => x.text).join('').trim() === item.title ? item.blocks.slice(1) : item.blocks;
+    container.append(h('h1', {}, item.title), ...renderBlocks(blocks, manifest), h('div', { class: 'actions' }, button));
+    if (done) button.onclick = () => { location.hash = nextItemHref(course, progress, itemId); };
+  } else if (item.type === 'quiz') {
+    await renderQuiz(container, { engine: state.engine, course, item, manifest, progress, activeMs,
+      onRecorded: () => { sync.soon(); refreshStatus(); },
+      onError: (err) => showToast(errorText(err)),
+      nextHref: (prog) => nextItemHref(course, prog, itemId) });
+  } else {
+    container.append(h('h1', {}, item.title), h('p', { class: 'muted' }, item.type));
+  }
+  focusView(item.title);
+}
+
+// ---- sync ---------------------------------------------------------------------------
+
+let sync = null;
+
+function startSync() {
+  if (sync) return;
+  sync = new SyncScheduler(async () => {
+    state.syncing = true;
+    renderStatus();
+    try {
+      const res = await state.engine.send('sync', {});
+      state.offline = false;
+      state.status = res.status;
+      if (res.conflicts || res.rejected) showToast(t('error.generic', { message: `${res.conflicts + res.rejected} answers were refused by the server` }));
+      return true;
+    } catch (err) {
+      state.offline = err.code === 'offline';
+      if (err.code === 'signed_out') state.signedOut = true;
+      await refreshStatus();
+      return false;
+    } finally {
+      state.syncing = false;
+      renderStatus();
+    }
+  });
+  sync.start();
+}
+
+statusButton.addEventListener('click', () => sync && sync.now());
+
+// ---- start --------------------------------------------------------------------------
+
+async function start() {
+  state.engine = new EngineClient();
+  state.engine.on('download', (s) => {
+    if (s.phase === 'file') showToast(t('home.downloading', { done: fmt.bytes(s.done_bytes), total: fmt.bytes(s.download_bytes) }));
+  });
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  const active = localStorage.getItem(ACTIVE_KEY);
+  if (active && profiles().some((p) => p.id === active)) {
+    try {
+      const opened = await state.engine.send('open', { profile: active });
+      state.profile = active;
+      state.storage = opened.storage;
+      document.body.dataset.storage = opened.storage;
+      const enrolled = await state.engine.call('app.get', { key: 'auth' });
+      if (!enrolled) state.profile = null;  // the store was wiped: enroll again
+    } catch (err) {
+      clear(view).append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+      return;
+    }
+  }
+  window.addEventListener('hashchange', route);
+  if (state.profile) {
+    await refreshStatus();
+    startSync();
+  }
+  route();
+  registerServiceWorker();
+  document.body.dataset.ready = 'true';
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js').then((reg) => {
+    reg.addEventListener('updatefound', () => {
+      const sw = reg.installing;
+      sw && sw.addEventListener('statechange', () => {
+        if (sw.state === 'installed' && navigator.serviceWorker.controller) {
+          const bar = h('div', { class: 'update', role: 'status' }, t('update.ready'), ' ',
+            h('button', { class: 'secondary', onclick: () => { sw.postMessage('skipWaiting'); } }, t('update.reload')));
+          document.body.append(bar);
+        }
+      });
+    });
+    let reloading = false;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (reloading || !document.querySelector('.update')) return;
+      reloading = true;
+      location.reload();
+    });
+  }).catch(() => {});
+}
+
+start();
