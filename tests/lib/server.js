@@ -52,7 +52,7 @@ class TrailpackServer {
     this.bundles = [];
     for (const c of courses) {
       const out = path.join(this.dir, c + '.tpk');
-      this.cli('pack', path.join(ROOT, 'docs', 'examples', c), '-o', out, '--key', path.join(this.dir, 'publisher.key'));
+      this.cli('pack', path.join(ROOT, 'tests', 'fixtures', 'courses', c), '-o', out, '--key', path.join(this.dir, 'publisher.key'));
       this.bundles.push(out);
     }
     await this.start();
