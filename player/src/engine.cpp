@@ -13,8 +13,11 @@
 #include "trailpack/uuid.hpp"
 #include "trailpack/xapi/builder.hpp"
 #include "trailpack/xapi/statement.hpp"
+#include "engine_detail.hpp"
 
 namespace trailpack::player {
+
+using namespace detail;
 
 using nlohmann::json;
 namespace verbs = xapi::verbs;
@@ -54,39 +57,6 @@ Platform deterministic_platform(TimeMs start_ms, std::uint64_t seed) {
 }
 
 namespace {
-
-// Grace period on quiz time limits for slow devices and clock granularity.
-constexpr TimeMs kTimeLimitGraceMs = 5000;
-
-struct ArgError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-const json& arg(const json& args, const char* key) {
-  if (!args.is_object() || !args.contains(key) || args[key].is_null())
-    throw ArgError(std::string("missing argument \"") + key + "\"");
-  return args[key];
-}
-
-std::string arg_str(const json& args, const char* key) {
-  const json& v = arg(args, key);
-  if (!v.is_string() || v.get_ref<const std::string&>().empty())
-    throw ArgError(std::string("argument \"") + key + "\" must be a non-empty string");
-  return v.get<std::string>();
-}
-
-TimeMs arg_duration(const json& args) {
-  if (!args.is_object() || !args.contains("duration_ms")) return 0;
-  const json& v = args["duration_ms"];
-  if (!v.is_number() || v.get<double>() < 0) throw ArgError("argument \"duration_ms\" must be a non-negative number");
-  return std::min<TimeMs>(static_cast<TimeMs>(v.get<double>()), 24LL * 3600 * 1000);
-}
-
-std::string ext_string(const xapi::StatementView& v, const char* key) {
-  if (!v.extensions.is_object()) return {};
-  auto it = v.extensions.find(key);
-  return it != v.extensions.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // The state of one quiz attempt, rebuilt from its statements.
 struct AttemptState {
@@ -156,7 +126,8 @@ Engine::Engine(std::unique_ptr<Store> store, Platform platform) : store_(std::mo
 std::vector<std::string> Engine::methods() {
   return {"profile.set", "profile.get", "course.install", "courses.list", "course.get", "progress.get",
           "card.complete", "quiz.start", "quiz.answer", "quiz.finish", "sync.pending", "sync.ack",
-          "sync.ingest", "status", "app.get", "app.put"};
+          "sync.ingest", "status", "app.get", "app.put", "flashcards.queue", "flashcards.review", "reviews.due",
+          "survey.submit", "scenario.state", "scenario.choose"};
 }
 
 Result<json> Engine::call(const std::string& method, const json& args) {
@@ -188,6 +159,12 @@ Result<json> Engine::dispatch(const std::string& m, const json& a) {
   if (m == "sync.ack") return sync_ack(a);
   if (m == "sync.ingest") return sync_ingest(a);
   if (m == "status") return status();
+  if (m == "flashcards.queue") return flashcards_queue(a);
+  if (m == "flashcards.review") return flashcards_review(a);
+  if (m == "reviews.due") return reviews_due(a);
+  if (m == "survey.submit") return survey_submit(a);
+  if (m == "scenario.state") return scenario_state(a);
+  if (m == "scenario.choose") return scenario_choose(a);
   if (m == "app.get") return app_get(a);
   if (m == "app.put") return app_put(a);
   return make_error("unknown_method", "unknown method \"" + m + "\"");
@@ -313,28 +290,6 @@ Result<json> Engine::envelope_base(const bundle::Course& c) {
               {"device", store_->get("device_id").value_or("")}};
 }
 
-namespace {
-
-xapi::Envelope make_envelope(const json& base, const bundle::Course& c, const std::string& id, TimeMs now) {
-  xapi::Envelope env;
-  env.id = id;
-  env.actor = base["actor"];
-  env.timestamp = now;
-  env.registration = base["registration"];
-  env.language = c.language;
-  env.grouping = json::array(
-      {xapi::activity(bundle::course_iri(c.id), c.title, c.language, xapi::activity_types::kCourse)});
-  env.extensions[xapi::ext::kBundleVersion] = c.version;
-  if (!base["device"].get<std::string>().empty()) env.extensions[xapi::ext::kDevice] = base["device"];
-  return env;
-}
-
-const bundle::Item* find_item_of_type(const bundle::Course& c, const std::string& item_id, const char* type) {
-  const bundle::Item* it = c.find_item(item_id);
-  return it && it->type == type ? it : nullptr;
-}
-
-}  // namespace
 
 Result<json> Engine::record(const bundle::Course& c, std::vector<json> statements) {
   auto existing = course_statements(c.id);

@@ -59,6 +59,12 @@ bool subset(const json& expected, const json& actual) {
       if (!actual.contains(it.key()) || !subset(it.value(), actual[it.key()])) return false;
     return true;
   }
+  if (expected.is_array()) {
+    if (!actual.is_array() || actual.size() != expected.size()) return false;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (!subset(expected[i], actual[i])) return false;
+    return true;
+  }
   return expected == actual;
 }
 
@@ -84,7 +90,7 @@ json run_scenario(const json& sc, const std::string& dir, const std::string& db_
       if (step.contains("save"))
         for (auto it = step["save"].begin(); it != step["save"].end(); ++it) vars[it.key()] = (*r)[it.value().get<std::string>()];
       if (step.contains("expect_error")) failures.push_back(where + ": expected error " + step["expect_error"].dump() + ", got " + r->dump());
-      if (step.contains("expect") && !subset(step["expect"], *r))
+      if (step.contains("expect") && !subset(substitute(step["expect"], vars, dir), *r))
         failures.push_back(where + ": expected " + step["expect"].dump() + " within " + r->dump());
     } else {
       entry["error"] = {{"code", r.error().code}, {"message", r.error().message}, {"where", r.error().where}};

@@ -2,7 +2,7 @@
 // replayed natively here and in the wasm build under node (tests/wasm), whose
 // transcripts must be identical. Format:
 //   {"name", "start_ms", "seed", "steps": [{"method", "args", "save": {"var": "field"},
-//     "expect": {subset of the result}, "expect_error": "code", "expect_where": "path"}]}
+//     "expect": {subset of the result; arrays match element by element, same length}, "expect_error": "code", "expect_where": "path"}]}
 // In args, "$var" is replaced by a saved value and {"$file": "fixtures/x.json"} by that file.
 #pragma once
 

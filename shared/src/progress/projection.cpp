@@ -45,6 +45,7 @@ std::vector<xapi::StatementView> canonical_set(std::vector<xapi::StatementView> 
 void fold_item(const bundle::Item& item, const std::string& item_iri, const std::vector<xapi::StatementView>& all,
                ItemProgress& p) {
   std::map<std::string, AttemptSummary> attempts;
+  std::set<std::string> reviewed_cards;
   for (const auto& v : all) {
     const bool on_item = v.object_id == item_iri;
     const bool under_item = v.parent == item_iri;
@@ -73,6 +74,10 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
       }
     } else if (item.type == "survey") {
       if (on_item && (v.verb == verbs::kResponded || v.verb == verbs::kCompleted)) p.status = "completed";
+    } else if (item.type == "flashcards") {
+      // A deck is done once every card has been reviewed at least once.
+      if (under_item && v.verb == verbs::kAnswered) reviewed_cards.insert(v.object_id);
+      if (reviewed_cards.size() >= item.cards.size() && !item.cards.empty()) p.status = "completed";
     } else {
       // card, flashcards: experienced (with completion) or completed marks it done
       if (on_item && (v.verb == verbs::kCompleted || (v.verb == verbs::kExperienced && v.completion.value_or(true))))
@@ -199,6 +204,21 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
   }
   if (cp.pretest_score && cp.posttest_score) cp.gain = *cp.posttest_score - *cp.pretest_score;
 
+  // A cold evaluation opens `delay_days` after the course is completed.
+  for (const auto& m : course.modules)
+    for (const auto& it : m.items) {
+      if (it.type != "survey" || it.role != "cold") continue;
+      for (auto& ip : cp.items) {
+        if (ip.id != it.id || ip.status == "completed") continue;
+        if (!cp.completed) {
+          ip.locked = true;
+          ip.lock_reason = "after_course";
+        } else {
+          ip.available_at = cp.completed_at + static_cast<TimeMs>(it.delay_days) * 86400000;
+        }
+      }
+    }
+
   // Resume: the item of the latest activity if it is not finished, otherwise the first
   // unlocked item that is not completed.
   const ItemProgress* latest = nullptr;
@@ -227,6 +247,7 @@ json to_json(const CourseProgress& p) {
               {"time_spent_ms", i.time_spent_ms},
               {"last_activity", i.last_activity}};
     if (i.locked) o["lock_reason"] = i.lock_reason;
+    if (i.available_at) o["available_at"] = i.available_at;
     if (i.type == "quiz" || i.type == "scenario") {
       o["attempts"] = i.attempts;
       o["attempts_exhausted"] = i.attempts_exhausted;

@@ -68,6 +68,13 @@ class Engine {
   Result<nlohmann::json> sync_ack(const nlohmann::json& args);
   Result<nlohmann::json> sync_ingest(const nlohmann::json& args);
   Result<nlohmann::json> status();
+  // flashcards, surveys, scenarios (engine_activities.cpp)
+  Result<nlohmann::json> flashcards_queue(const nlohmann::json& args);
+  Result<nlohmann::json> flashcards_review(const nlohmann::json& args);
+  Result<nlohmann::json> reviews_due(const nlohmann::json& args);
+  Result<nlohmann::json> survey_submit(const nlohmann::json& args);
+  Result<nlohmann::json> scenario_state(const nlohmann::json& args);
+  Result<nlohmann::json> scenario_choose(const nlohmann::json& args);
   Result<nlohmann::json> app_get(const nlohmann::json& args);
   Result<nlohmann::json> app_put(const nlohmann::json& args);
 

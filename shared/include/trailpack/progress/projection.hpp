@@ -40,6 +40,7 @@ struct ItemProgress {
   bool passed = false;
   TimeMs time_spent_ms = 0;
   TimeMs last_activity = 0;
+  TimeMs available_at = 0;             ///< cold survey: opens at this time (0 = now)
   std::vector<AttemptSummary> attempt_list;
 };
 
