@@ -11,8 +11,8 @@
  *   call    {method, args}           -> the engine method's result. When it wrote to the
  *                                       database, the reply is sent only after the write is
  *                                       durable (OPFS: flushed by the VFS; IDBFS: synced).
- *   enroll  {server, code, device_name} -> {profile, user}   (opens the new profile's store)
- *   download {}                      -> {courses: [{id, version, files, bytes}]}; events
+ *   enroll  {server, code, device_name} -> {profile, user, storage, persisted}   (opens the new profile's store)
+ *   download {only?}                 -> {courses: [{id, version, files, bytes, total_bytes}], offered: [...]}; events
  *                                       {event: "download", ...} report progress
  *   sync    {}                       -> {pushed, pulled, conflicts, rejected, status}
  *   close   {}                       -> null

@@ -99,7 +99,7 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
   }
   if (atomic && any_failed) return out;
 
-  // Re-score quiz answers with the bundle the device played (by version when known).
+  // Re-score quiz answers against the currently published version of the course.
   for (auto& p : pending) {
     if (p.view.verb != xapi::verbs::kAnswered || p.course_id.empty()) continue;
     const std::string prefix = bundle::question_iri(p.course_id, "");

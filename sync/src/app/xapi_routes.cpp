@@ -1,6 +1,7 @@
 // The xAPI 1.0.3 LRS: About and the Statements resource (PUT, POST, GET with filters
 // and `more` paging, voiding). Credentials: xAPI clients by HTTP Basic with scopes;
-// learners (device tokens) reach only their own statements; admins read everything.
+// learners (device tokens) reach only their own statements; staff sessions (admins and
+// managers) read everything.
 #include <algorithm>
 
 #include "app/app.hpp"

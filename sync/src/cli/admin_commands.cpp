@@ -1,6 +1,7 @@
 // Offline administration on the database: bootstrap an organisation and its first
 // admin, add users (optionally with a device enrollment code), xAPI clients, trusted
-// publisher keys. Safe while the server runs (SQLite WAL; PostgreSQL transactions).
+// publisher keys. Safe while the server runs (SQLite WAL; PostgreSQL transactions), but a
+// running server reads trusted keys only at start: restart it after `keys trust`.
 #include <iostream>
 
 #include "cli/commands.hpp"

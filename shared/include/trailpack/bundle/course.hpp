@@ -128,7 +128,7 @@ struct Item {
   bool shuffle = false;        ///< shuffle questions and choices
   std::string feedback = "immediate";  ///< "immediate" | "deferred"
   int time_limit_s = 0;        ///< 0 = none
-  bool test_out = false;       ///< pretest: passing it completes the course's matching items
+  bool test_out = false;       ///< pretest: passing it completes the whole course
   std::vector<Pool> pools;     ///< quiz questions, drawn per pool
   // flashcards
   std::vector<Flashcard> cards;

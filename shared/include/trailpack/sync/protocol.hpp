@@ -20,7 +20,7 @@ inline constexpr std::size_t kMaxPushBytes = 8 * 1024 * 1024;
 /// Most statements one pull page returns.
 inline constexpr std::size_t kMaxPullStatements = 1000;
 
-/// Capabilities this build speaks; the handshake intersects them with the peer's.
+/// Capabilities this build speaks, announced by GET /api/v1/sync/hello (nothing negotiates them yet).
 std::vector<std::string> capabilities();
 
 struct PushRequest {
