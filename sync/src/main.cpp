@@ -38,11 +38,17 @@ void apply_env(trailpack::server::Config& c) {
     return v && *v ? v : nullptr;
   };
   if (auto v = env("TRAILPACK_BIND")) c.bind = v;
-  if (auto v = env("TRAILPACK_PORT")) c.port = static_cast<unsigned short>(std::stoi(v));
+  auto number = [](const char* name, const char* v, long max) {
+    char* end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (!*v || *end || n < 0 || n > max) throw CliError(std::string(name) + " must be a whole number from 0 to " + std::to_string(max) + ", not \"" + v + "\"");
+    return n;
+  };
+  if (auto v = env("TRAILPACK_PORT")) c.port = static_cast<unsigned short>(number("TRAILPACK_PORT", v, 65535));
   if (auto v = env("TRAILPACK_DATABASE")) c.database = v;
   if (auto v = env("TRAILPACK_PUBLIC_URL")) c.public_url = v;
   if (auto v = env("TRAILPACK_WEB_ROOT")) c.web_root = v;
-  if (auto v = env("TRAILPACK_THREADS")) c.threads = std::stoi(v);
+  if (auto v = env("TRAILPACK_THREADS")) c.threads = static_cast<int>(number("TRAILPACK_THREADS", v, 256));
   if (auto v = env("TRAILPACK_LOG_LEVEL")) c.log_level = v;
   if (auto v = env("TRAILPACK_TRUSTED_KEYS")) {
     c.trusted_keys.clear();
@@ -183,6 +189,8 @@ int main(int argc, char** argv) {
       if (o_keys->count()) merged.trusted_keys = trusted;
       if (o_threads->count()) merged.threads = cfg.threads;
       if (o_log->count()) merged.log_level = cfg.log_level;
+      if (merged.log_level != "debug" && merged.log_level != "info" && merged.log_level != "warn" && merged.log_level != "error")
+        throw CliError("--log-level must be debug, info, warn or error, not \"" + merged.log_level + "\"");
       return trailpack::cli::cmd_serve(merged);
     }
     if (*init_cmd) return trailpack::cli::cmd_init(init);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -65,6 +66,9 @@ class App {
   db::Database& db() { return *db_; }
   Metrics& metrics() { return metrics_; }
   std::int64_t now_ms() const;
+  /// Open HTTP connections, for /metrics (the HTTP server registers its counter).
+  void set_connection_counter(std::function<std::size_t()> counter) { connection_counter_ = std::move(counter); }
+  std::size_t connections() const { return connection_counter_ ? connection_counter_() : 0; }
 
   // --- identities (auth.cpp) ---
   Principal authenticate(const Request& req);
@@ -107,6 +111,7 @@ class App {
   Config config_;
   std::unique_ptr<db::Database> db_;
   Metrics metrics_;
+  std::function<std::size_t()> connection_counter_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
 };

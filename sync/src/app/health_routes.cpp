@@ -14,7 +14,9 @@ void register_health_routes(Router& router, App& app) {
     if (health != "ok") return Response::json(503, {{"status", "unavailable"}, {"storage", health}});
     return Response::json(200, {{"status", "ok"}, {"storage", "ok"}});
   });
-  // /metrics is served by main (it knows the connection count).
+  router.add("GET", "/metrics", [&app](Request&) {
+    return Response::text(200, app.metrics().render(app.connections()), "text/plain; version=0.0.4; charset=utf-8");
+  });
 }
 
 }  // namespace trailpack::server

@@ -29,15 +29,10 @@ int cmd_serve(server::Config config) {
   for (const auto& k : config.trusted_keys) app.add_trusted_key(read_public_key(k), k);
   server::Router router;
   server::register_routes(router, app);
-  server::HttpServer* srv_ptr = nullptr;
-  router.add("GET", "/metrics", [&app, &srv_ptr](server::Request&) {
-    return server::Response::text(200, app.metrics().render(srv_ptr ? srv_ptr->active_connections() : 0),
-                                  "text/plain; version=0.0.4; charset=utf-8");
-  });
   server::HttpServer srv(router, {}, [&app](const server::Request& req, const server::Response& res, double s) {
     app.metrics().observe_request(route_class(req.path), res.status, s);
   });
-  srv_ptr = &srv;
+  app.set_connection_counter([&srv] { return srv.active_connections(); });
   const unsigned short port = srv.listen(config.bind, config.port);
   const int threads = config.threads > 0 ? config.threads : std::max(2u, std::thread::hardware_concurrency());
 

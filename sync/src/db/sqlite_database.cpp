@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -248,6 +249,12 @@ std::unique_ptr<Database> open_postgres(const std::string& url);  // pg_database
 std::unique_ptr<Database> Database::open(const std::string& url) {
   if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) return open_postgres(url);
   std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  // Create the database's folder (e.g. ./var) so a first run needs no preparation.
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
   return std::make_unique<SqliteDatabase>(path);
 }
 

@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -63,6 +64,12 @@ const Router::Route* Router::match(const std::string& method, const std::string&
 std::size_t Router::body_limit(const std::string& method, const std::string& path) const {
   const Route* r = match(method, path, nullptr, nullptr);
   return r ? r->options.body_limit : RouteOptions{}.body_limit;
+}
+
+std::size_t Router::max_body_limit() const {
+  std::size_t m = RouteOptions{}.body_limit;
+  for (const auto& r : routes_) m = std::max(m, r.options.body_limit);
+  return m;
 }
 
 Response Router::handle(Request& req) const {

@@ -24,6 +24,9 @@ class Router {
 
   /// Body limit for a request line, before the body is read (default when no route).
   std::size_t body_limit(const std::string& method, const std::string& path) const;
+  /// The largest body any route accepts: the bound while headers are read, before the
+  /// route (and so its own limit) is known.
+  std::size_t max_body_limit() const;
 
   /// Runs the matching handler; 404/405 when none; converts HttpError and any other
   /// exception into the error shape (500 without internals).

@@ -97,7 +97,9 @@ struct Session : std::enable_shared_from_this<Session> {
     if (srv.draining) return close();
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(srv.limits.header_limit));
-    parser->body_limit(srv.router.body_limit("GET", "/"));
+    // Beast checks Content-Length against this while reading headers; the route's own
+    // limit is applied as soon as the request line is known (on_header).
+    parser->body_limit(srv.router.max_body_limit());
     // First request: the header deadline; later ones: the idle keep-alive timeout.
     stream.expires_after(first ? srv.limits.header_timeout : srv.limits.idle_timeout);
     mark_idle(true);
