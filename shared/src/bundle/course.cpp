@@ -101,7 +101,11 @@ Block read_block(const JsonReader& r) {
     b.spans = read_spans(r, "spans");
   } else if (b.type == "list") {
     b.ordered = r.boolean_or("ordered", false);
-    const json& items = r.raw().at("items");
+    // find(), not at(): a missing "items" must be reported with its path like any
+    // other field, not escape as a nlohmann out_of_range without one.
+    static const json kMissing;
+    const auto found = r.raw().find("items");
+    const json& items = found != r.raw().end() ? *found : kMissing;
     if (!items.is_array() || items.empty()) r.fail("items", "expected a non-empty array of items");
     for (std::size_t i = 0; i < items.size(); ++i) {
       json wrapper = {{"spans", items[i]}};
