@@ -285,15 +285,22 @@ Item read_item(const JsonReader& r) {
       }
     }
   } else if (it.type == "flashcards") {
+    std::set<std::string> ids;  // review statements name the card, so ids must be unique
     for (const auto& c : r.objects("cards")) {
       c.only({"id", "front", "back"});
       it.cards.push_back({read_id(c), c.str("front"), c.str("back")});
+      if (!ids.insert(it.cards.back().id).second) c.fail("id", "duplicate card id \"" + it.cards.back().id + "\"");
     }
   } else if (it.type == "survey") {
     it.role = r.one_of("role", {"hot", "cold"}, "hot");
     it.delay_days = static_cast<int>(r.integer_or("delay_days", it.role == "cold" ? 30 : 0, 0, 3650));
     if (it.role == "hot" && it.delay_days != 0) r.fail("delay_days", "only a cold survey has a delay");
-    for (const auto& q : r.objects("survey")) it.survey.push_back(read_survey_question(q));
+    std::set<std::string> ids;  // answers are recorded per question id
+    for (const auto& q : r.objects("survey")) {
+      it.survey.push_back(read_survey_question(q));
+      if (!ids.insert(it.survey.back().id).second)
+        q.fail("id", "duplicate survey question id \"" + it.survey.back().id + "\"");
+    }
   } else if (it.type == "scenario") {
     it.start = r.str("start");
     for (const auto& n : r.objects("nodes")) {
@@ -305,9 +312,12 @@ Item read_item(const JsonReader& r) {
         node.outcome = n.number("outcome");
         if (*node.outcome < 0 || *node.outcome > 1) n.fail("outcome", "must be between 0 and 1");
       }
+      std::set<std::string> choice_ids;  // the learner's pick is recorded by choice id
       for (const auto& c : n.objects_or_empty("choices")) {
         c.only({"id", "text", "next", "feedback"});
         node.choices.push_back({read_id(c), c.str("text"), c.str("next"), c.str_or("feedback", "")});
+        if (!choice_ids.insert(node.choices.back().id).second)
+          c.fail("id", "duplicate choice id \"" + node.choices.back().id + "\"");
       }
       if (node.choices.empty() && !node.outcome) n.fail("", "a node without choices is an end node and needs an outcome");
       if (!node.choices.empty() && node.outcome) n.fail("outcome", "only end nodes (no choices) have an outcome");
