@@ -295,6 +295,13 @@ Item read_item(const JsonReader& r) {
     it.role = r.one_of("role", {"hot", "cold"}, "hot");
     it.delay_days = static_cast<int>(r.integer_or("delay_days", it.role == "cold" ? 30 : 0, 0, 3650));
     if (it.role == "hot" && it.delay_days != 0) r.fail("delay_days", "only a cold survey has a delay");
+    if (it.role == "cold") {
+      // A cold survey becomes due delay_days after the course is completed; if the course
+      // needed it, the course could never be completed.
+      if (r.has("required") && it.required)
+        r.fail("required", "a cold survey is due after the course is completed, so it cannot be required");
+      it.required = false;
+    }
     std::set<std::string> ids;  // answers are recorded per question id
     for (const auto& q : r.objects("survey")) {
       it.survey.push_back(read_survey_question(q));
