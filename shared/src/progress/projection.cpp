@@ -45,15 +45,22 @@ std::vector<xapi::StatementView> canonical_set(std::vector<xapi::StatementView> 
 void fold_item(const bundle::Item& item, const std::string& item_iri, const std::vector<xapi::StatementView>& all,
                ItemProgress& p) {
   std::map<std::string, AttemptSummary> attempts;
+  // Time of a quiz attempt: the passed/failed statement's duration covers the whole
+  // attempt, so its answers' durations only count while it is unfinished.
+  struct AttemptTime {
+    TimeMs parts = 0;
+    TimeMs whole = 0;
+  };
+  std::map<std::string, AttemptTime> attempt_time;
   for (const auto& v : all) {
     const bool on_item = v.object_id == item_iri;
     const bool under_item = v.parent == item_iri;
     if (!on_item && !under_item) continue;
-    p.time_spent_ms += v.duration_ms;
     p.last_activity = std::max(p.last_activity, v.timestamp);
     if (p.status == "not_started") p.status = "in_progress";
+    const std::string a = item.type == "quiz" ? attempt_of(v) : std::string();
+    if (a.empty()) p.time_spent_ms += v.duration_ms;
     if (item.type == "quiz") {
-      const std::string a = attempt_of(v);
       if (a.empty()) continue;
       auto& att = attempts[a];
       att.attempt_id = a;
@@ -62,6 +69,9 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
       if ((v.verb == verbs::kPassed || v.verb == verbs::kFailed) && on_item) {
         att.scaled = v.scaled.value_or(0);
         att.passed = v.verb == verbs::kPassed;
+        attempt_time[a].whole = v.duration_ms;
+      } else {
+        attempt_time[a].parts += v.duration_ms;
       }
     } else if (item.type == "scenario") {
       if (on_item && v.verb == verbs::kCompleted) {
@@ -86,6 +96,8 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
       return a.started != b.started ? a.started < b.started : a.attempt_id < b.attempt_id;
     });
     for (const auto& a : list) {  // in start order, so the last one wins last_score
+      const AttemptTime& t = attempt_time[a.attempt_id];
+      p.time_spent_ms += a.scaled ? t.whole : t.parts;
       if (!a.scaled) continue;
       p.attempts++;
       p.best_score = std::max(p.best_score.value_or(-2), *a.scaled);
