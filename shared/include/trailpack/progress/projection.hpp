@@ -24,6 +24,7 @@ struct AttemptSummary {
   TimeMs started = 0;
   std::optional<double> scaled;  ///< set once the attempt is finished
   std::optional<bool> passed;
+  TimeMs finished = 0;           ///< timestamp of the passed/failed statement
   int answered = 0;
 };
 
@@ -40,6 +41,7 @@ struct ItemProgress {
   bool passed = false;
   TimeMs time_spent_ms = 0;
   TimeMs last_activity = 0;
+  TimeMs completed_at = 0;             ///< when the status first became "completed"
   std::vector<AttemptSummary> attempt_list;
 };
 
@@ -57,7 +59,7 @@ struct CourseProgress {
   std::vector<ModuleProgress> modules;
   std::vector<ItemProgress> items;  ///< in course order
   bool completed = false;
-  TimeMs completed_at = 0;
+  TimeMs completed_at = 0;          ///< when the last required item was done (or the test-out)
   double completion = 0;            ///< required items done / required items
   std::string resume_item;          ///< where to continue; empty when nothing is left
   std::optional<double> pretest_score;
