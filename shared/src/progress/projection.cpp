@@ -242,18 +242,22 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
   if (cp.pretest_score && cp.posttest_score) cp.gain = *cp.posttest_score - *cp.pretest_score;
 
   // Resume: the item of the latest activity if it is not finished, otherwise the first
-  // unlocked item that is not completed.
+  // unlocked required item that is not completed (not an optional item the learner
+  // skipped modules ago), and only when none is left the first optional one.
   const ItemProgress* latest = nullptr;
   for (const auto& ip : cp.items)
     if (ip.last_activity && (!latest || ip.last_activity > latest->last_activity)) latest = &ip;
   if (latest && latest->status != "completed") {
     cp.resume_item = latest->id;
   } else {
-    for (const auto& ip : cp.items)
-      if (!ip.locked && ip.status != "completed") {
-        cp.resume_item = ip.id;
-        break;
-      }
+    std::vector<bool> required;  // parallel to cp.items, which are in course order
+    for (const auto& m : course.modules)
+      for (const auto& it : m.items) required.push_back(it.required);
+    for (bool want_required : {true, false}) {
+      for (std::size_t i = 0; i < cp.items.size() && cp.resume_item.empty(); ++i)
+        if (required[i] == want_required && !cp.items[i].locked && cp.items[i].status != "completed")
+          cp.resume_item = cp.items[i].id;
+    }
   }
   return cp;
 }
