@@ -448,7 +448,10 @@ Result<json> Engine::quiz_answer(const json& a) {
   if (std::find(st.questions.begin(), st.questions.end(), question_id) == st.questions.end())
     return make_error("not_found", "question \"" + question_id + "\" is not part of this attempt");
   if (st.answers.count(question_id)) return make_error("already_answered", "question \"" + question_id + "\" is already answered");
+  // The attempt's question list was recorded when it started; a newer version of the
+  // course installed since may have removed the question.
   const bundle::Question* q = (*c)->find_question(question_id);
+  if (!q) return make_error("not_found", "question \"" + question_id + "\" is no longer in course \"" + (*c)->id + "\"");
   auto score = quiz::score_question(*q, response);
   if (!score) return score.error();
 
