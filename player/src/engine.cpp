@@ -545,9 +545,13 @@ Result<json> Engine::quiz_finish(const json& a) {
 Result<json> Engine::sync_pending(const json& a) {
   std::size_t limit = 100;
   if (a.is_object() && a.contains("limit")) {
-    if (!a["limit"].is_number_unsigned() || a["limit"].get<std::size_t>() == 0)
-      return make_error("invalid_argument", "sync.pending: limit must be a positive whole number");
-    limit = std::min<std::size_t>(a["limit"].get<std::size_t>(), 500);
+    // Any positive integer: JSON text parses 5 as unsigned, but json(5) built in C++ is
+    // signed, and both mean the same limit.
+    const json& l = a["limit"];
+    const bool positive = l.is_number_unsigned() ? l.get<std::uint64_t>() > 0
+                                                 : l.is_number_integer() && l.get<std::int64_t>() > 0;
+    if (!positive) return make_error("invalid_argument", "sync.pending: limit must be a positive whole number");
+    limit = static_cast<std::size_t>(std::min<std::uint64_t>(l.get<std::uint64_t>(), 500));
   }
   json list = json::array();
   for (auto& s : store_->unsynced(limit)) list.push_back(std::move(s.body));
