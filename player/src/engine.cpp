@@ -306,6 +306,32 @@ xapi::Envelope make_envelope(const json& base, const bundle::Course& c, const st
   return env;
 }
 
+// The course of a Trailpack activity IRI (the segment after "urn:trailpack:course:" up to
+// the next ':'), or "" for any other IRI.
+std::string course_of_iri(const std::string& iri) {
+  static const std::string prefix = "urn:trailpack:course:";
+  if (iri.rfind(prefix, 0) != 0) return {};
+  const auto end = iri.find(':', prefix.size());
+  return iri.substr(prefix.size(), end == std::string::npos ? std::string::npos : end - prefix.size());
+}
+
+// The first Trailpack course named in a statement's context activities, or "".
+std::string course_of_context(const json& s) {
+  const auto c = s.find("context");
+  if (c == s.end() || !c->is_object()) return {};
+  const auto ca = c->find("contextActivities");
+  if (ca == c->end() || !ca->is_object()) return {};
+  for (const char* key : {"grouping", "parent", "category", "other"}) {
+    const auto list = ca->find(key);
+    if (list == ca->end()) continue;
+    const json all = list->is_array() ? *list : json::array({*list});
+    for (const auto& act : all)
+      if (act.is_object() && act.contains("id") && act["id"].is_string())
+        if (auto id = course_of_iri(act["id"].get<std::string>()); !id.empty()) return id;
+  }
+  return {};
+}
+
 const bundle::Item* find_item_of_type(const bundle::Course& c, const std::string& item_id, const char* type) {
   const bundle::Item* it = c.find_item(item_id);
   return it && it->type == type ? it : nullptr;
@@ -574,8 +600,8 @@ Result<json> Engine::sync_ack(const json& a) {
 Result<json> Engine::sync_ingest(const json& a) {
   const json& list = arg(a, "statements");
   if (!list.is_array()) return make_error("invalid_argument", "sync.ingest: statements must be an array");
-  const std::string prefix = "urn:trailpack:course:";
   std::vector<StoredStatement> rows;
+  std::vector<std::string> targets;  // per row: the statement a StatementRef object names
   int rejected = 0;
   for (const auto& s : list) {
     if (!xapi::validate_statement(s, {.require_id = true, .allow_lrs_fields = true})) {
@@ -583,16 +609,26 @@ Result<json> Engine::sync_ingest(const json& a) {
       continue;
     }
     auto v = xapi::view_of(s);
-    // The course is the segment after the prefix, up to the next ':'.
-    std::string course_id;
-    const std::string& ref = v.object_id;
-    if (ref.rfind(prefix, 0) == 0) course_id = ref.substr(prefix.size(), ref.find(':', prefix.size()) - prefix.size());
     StoredStatement row;
     row.id = v.id;
-    row.course_id = course_id;
+    row.course_id = course_of_iri(v.object_id);
     row.body = s;
     row.synced = true;
     rows.push_back(std::move(row));
+    targets.push_back(v.object_type == "StatementRef" ? v.object_id : std::string());
+  }
+  // A statement about another statement (a voiding one, above all) belongs to the course
+  // of the statement it names, found in this batch or in the store; failing that, to the
+  // course in its context. Stored under no course, a void would never reach the
+  // projection and the voided statement would keep counting.
+  std::map<std::string, std::string> batch_course;
+  for (const auto& r : rows)
+    if (!r.course_id.empty()) batch_course.emplace(r.id, r.course_id);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (targets[i].empty() || !rows[i].course_id.empty()) continue;
+    if (auto it = batch_course.find(targets[i]); it != batch_course.end()) rows[i].course_id = it->second;
+    else if (auto c = store_->course_of(targets[i])) rows[i].course_id = *c;
+    else rows[i].course_id = course_of_context(rows[i].body);
   }
   auto added = store_->append(rows);
   if (!added) return added.error();
