@@ -337,6 +337,49 @@ const bundle::Item* find_item_of_type(const bundle::Course& c, const std::string
   return it && it->type == type ? it : nullptr;
 }
 
+// The score of a quiz attempt from its answered statements.
+struct AttemptScore {
+  double raw = 0, max = 0, scaled = 0;
+  bool passed = false;
+  TimeMs answers_ms = 0;  ///< sum of the answers' durations
+  json per_question = json::array();
+};
+
+AttemptScore score_attempt(const bundle::Course& c, const bundle::Item& quiz, const AttemptState& st) {
+  AttemptScore sc;
+  for (const auto& qid : st.questions) {
+    const bundle::Question* q = c.find_question(qid);
+    if (!q) continue;
+    sc.max += q->points;
+    auto ans = st.answers.find(qid);
+    const double pts = ans != st.answers.end() ? ans->second.raw.value_or(0) : 0;
+    if (ans != st.answers.end()) sc.answers_ms += ans->second.duration_ms;
+    sc.raw += pts;
+    sc.per_question.push_back({{"id", qid},
+                               {"answered", ans != st.answers.end()},
+                               {"correct", ans != st.answers.end() && ans->second.success.value_or(false)},
+                               {"score", q->points > 0 ? pts / q->points : 0}});
+  }
+  sc.scaled = sc.max > 0 ? sc.raw / sc.max : 0;
+  sc.passed = sc.scaled + 1e-9 >= quiz.pass_mark;
+  return sc;
+}
+
+// The passed/failed statement that finishes an attempt.
+json finish_statement(const json& base, const bundle::Course& c, const bundle::Item& quiz, const std::string& attempt_id,
+                      const AttemptScore& sc, const std::string& statement_id, TimeMs at, TimeMs duration) {
+  auto env = make_envelope(base, c, statement_id, at);
+  env.extensions[xapi::ext::kAttempt] = attempt_id;
+  json result = {{"score", {{"raw", sc.raw}, {"min", 0}, {"max", sc.max}, {"scaled", sc.scaled}}},
+                 {"success", sc.passed},
+                 {"completion", true},
+                 {"duration", format_duration(duration)}};
+  return xapi::make_statement(
+      env, sc.passed ? verbs::kPassed : verbs::kFailed,
+      xapi::activity(bundle::item_iri(c.id, quiz.id), quiz.title, c.language, xapi::activity_types::kAssessment),
+      result);
+}
+
 }  // namespace
 
 Result<json> Engine::record(const bundle::Course& c, std::vector<json> statements) {
@@ -403,15 +446,37 @@ Result<json> Engine::quiz_start(const json& a) {
   const bundle::Item* quiz = find_item_of_type(**c, item_id, "quiz");
   if (!quiz) return make_error("not_found", "quiz \"" + item_id + "\" is not in course \"" + (*c)->id + "\"");
   auto statements = course_statements((*c)->id);
-  const auto p = progress::project_course(**c, statements);
+  auto p = progress::project_course(**c, statements);
   const auto* ip = p.item(item_id);
   if (ip && ip->locked) return make_error("locked", "quiz \"" + item_id + "\" is locked (" + ip->lock_reason + ")");
 
-  // Resume an unfinished attempt (whose time has not run out) instead of starting anew.
+  // An attempt whose time ran out unfinished is submitted as it stands, as of the moment
+  // the time ran out. Otherwise it would never count: leaving a timed quiz open would
+  // give another try past max_attempts, and its answers would never be scored.
   const TimeMs now = platform_.now();
+  if (quiz->time_limit_s) {
+    const TimeMs limit_ms = quiz->time_limit_s * 1000LL;
+    std::vector<json> expired;
+    for (const auto& [id, st] : attempts_of(**c, *quiz, statements)) {
+      if (st.finished || st.started == 0 || now <= st.started + limit_ms + kTimeLimitGraceMs) continue;
+      auto base = envelope_base(**c);
+      if (!base) return base.error();
+      expired.push_back(finish_statement(*base, **c, *quiz, id, score_attempt(**c, *quiz, st), new_uuid(),
+                                         st.started + limit_ms, limit_ms));
+    }
+    if (!expired.empty()) {
+      if (auto rec = record(**c, std::move(expired)); !rec) return rec.error();
+      statements = course_statements((*c)->id);
+      p = progress::project_course(**c, statements);
+      ip = p.item(item_id);
+    }
+  }
+
+  // Resume an unfinished attempt instead of starting anew. One whose "attempted"
+  // statement is not here (voided, or not synced) cannot be answered, so it is not
+  // offered: resuming it every time would leave the learner stuck.
   for (auto& [id, st] : attempts_of(**c, *quiz, statements)) {
-    if (st.finished) continue;
-    if (quiz->time_limit_s && now > st.started + quiz->time_limit_s * 1000LL + kTimeLimitGraceMs) continue;
+    if (st.finished || st.started == 0) continue;
     std::uint64_t seed = 0;
     quiz::seed_from_string(st.seed, seed);
     json qs = json::array();
@@ -522,42 +587,17 @@ Result<json> Engine::quiz_finish(const json& a) {
   const AttemptState& st = it->second;
   if (st.finished) return make_error("attempt_finished", "this attempt is already finished");
 
-  double raw = 0, max = 0;
-  TimeMs duration = 0;
-  json per_question = json::array();
-  for (const auto& qid : st.questions) {
-    const bundle::Question* q = (*c)->find_question(qid);
-    if (!q) continue;
-    max += q->points;
-    auto ans = st.answers.find(qid);
-    const double pts = ans != st.answers.end() ? ans->second.raw.value_or(0) : 0;
-    if (ans != st.answers.end()) duration += ans->second.duration_ms;
-    raw += pts;
-    per_question.push_back({{"id", qid},
-                            {"answered", ans != st.answers.end()},
-                            {"correct", ans != st.answers.end() && ans->second.success.value_or(false)},
-                            {"score", q->points > 0 ? pts / q->points : 0}});
-  }
-  const double scaled = max > 0 ? raw / max : 0;
-  const bool passed = scaled + 1e-9 >= quiz->pass_mark;
+  const AttemptScore sc = score_attempt(**c, *quiz, st);
   auto base = envelope_base(**c);
   if (!base) return base.error();
   const TimeMs now = platform_.now();
-  auto env = make_envelope(*base, **c, new_uuid(), now);
-  env.extensions[xapi::ext::kAttempt] = attempt_id;
-  json result = {{"score", {{"raw", raw}, {"min", 0}, {"max", max}, {"scaled", scaled}}},
-                 {"success", passed},
-                 {"completion", true},
-                 {"duration", format_duration(std::max(duration, now - st.started))}};
-  auto rec = record(**c, {xapi::make_statement(env, passed ? verbs::kPassed : verbs::kFailed,
-                                               xapi::activity(bundle::item_iri((*c)->id, item_id), quiz->title,
-                                                              (*c)->language, xapi::activity_types::kAssessment),
-                                               result)});
+  auto rec = record(**c, {finish_statement(*base, **c, *quiz, attempt_id, sc, new_uuid(), now,
+                                           std::max(sc.answers_ms, now - st.started))});
   if (!rec) return rec.error();
   const json& prog = (*rec)["progress"];
-  json out = {{"saved", true},   {"scaled", scaled}, {"raw", raw},
-              {"max", max},      {"passed", passed}, {"pass_mark", quiz->pass_mark},
-              {"questions", per_question}, {"course_completed", prog["completed"]}, {"progress", prog}};
+  json out = {{"saved", true},   {"scaled", sc.scaled}, {"raw", sc.raw},
+              {"max", sc.max},   {"passed", sc.passed}, {"pass_mark", quiz->pass_mark},
+              {"questions", sc.per_question}, {"course_completed", prog["completed"]}, {"progress", prog}};
   for (const auto& ip : prog["items"])
     if (ip["id"] == item_id) {
       out["attempts"] = ip["attempts"];
