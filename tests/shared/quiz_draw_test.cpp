@@ -74,7 +74,7 @@ TEST_CASE("SplitMix64 matches the reference generator", "[draw]") {
   }
 }
 
-TEST_CASE("the same seed gives the same draw; the draw for a seed is pinned", "[draw]") {
+TEST_CASE("the same seed gives the same draw, and the draw for a seed is pinned", "[draw]") {
   const Item it = make_quiz(true, {{"p", 0, five()}});
   const auto a = draw_attempt(it, 42);
   const auto b = draw_attempt(it, 42);
@@ -161,7 +161,7 @@ TEST_CASE("shuffle off keeps the authored order of questions and choices", "[dra
   }
 }
 
-TEST_CASE("shuffled choices are permutations; true/false is never shuffled", "[draw]") {
+TEST_CASE("shuffled choices are permutations and true/false is never shuffled", "[draw]") {
   const Item it = make_quiz(true, {{"p", 0, five()}});
   for (std::uint64_t seed = 0; seed < 100; ++seed) {
     for (const auto& d : draw_attempt(it, seed)) {

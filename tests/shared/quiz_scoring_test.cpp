@@ -340,7 +340,7 @@ TEST_CASE("ordering gives credit for each item in its correct position", "[scori
   }
 }
 
-TEST_CASE("matching gives credit per correct pair; unanswered pairs score zero", "[scoring]") {
+TEST_CASE("matching gives credit per correct pair, unanswered pairs score zero", "[scoring]") {
   const Question q = matching_q(true);
   SECTION("every pair right") {
     auto s = must_score(q, json{{"p3", "p3"}, {"p1", "p1"}, {"p2", "p2"}});
