@@ -290,6 +290,78 @@ Result<json> Engine::envelope_base(const bundle::Course& c) {
               {"device", store_->get("device_id").value_or("")}};
 }
 
+namespace {
+
+// The course of a Trailpack activity IRI (the segment after "urn:trailpack:course:" up to
+// the next ':'), or "" for any other IRI.
+std::string course_of_iri(const std::string& iri) {
+  static const std::string prefix = "urn:trailpack:course:";
+  if (iri.rfind(prefix, 0) != 0) return {};
+  const auto end = iri.find(':', prefix.size());
+  return iri.substr(prefix.size(), end == std::string::npos ? std::string::npos : end - prefix.size());
+}
+
+// The first Trailpack course named in a statement's context activities, or "".
+std::string course_of_context(const json& s) {
+  const auto c = s.find("context");
+  if (c == s.end() || !c->is_object()) return {};
+  const auto ca = c->find("contextActivities");
+  if (ca == c->end() || !ca->is_object()) return {};
+  for (const char* key : {"grouping", "parent", "category", "other"}) {
+    const auto list = ca->find(key);
+    if (list == ca->end()) continue;
+    const json all = list->is_array() ? *list : json::array({*list});
+    for (const auto& act : all)
+      if (act.is_object() && act.contains("id") && act["id"].is_string())
+        if (auto id = course_of_iri(act["id"].get<std::string>()); !id.empty()) return id;
+  }
+  return {};
+}
+
+// The score of a quiz attempt from its answered statements.
+struct AttemptScore {
+  double raw = 0, max = 0, scaled = 0;
+  bool passed = false;
+  TimeMs answers_ms = 0;  ///< sum of the answers' durations
+  json per_question = json::array();
+};
+
+AttemptScore score_attempt(const bundle::Course& c, const bundle::Item& quiz, const AttemptState& st) {
+  AttemptScore sc;
+  for (const auto& qid : st.questions) {
+    const bundle::Question* q = c.find_question(qid);
+    if (!q) continue;
+    sc.max += q->points;
+    auto ans = st.answers.find(qid);
+    const double pts = ans != st.answers.end() ? ans->second.raw.value_or(0) : 0;
+    if (ans != st.answers.end()) sc.answers_ms += ans->second.duration_ms;
+    sc.raw += pts;
+    sc.per_question.push_back({{"id", qid},
+                               {"answered", ans != st.answers.end()},
+                               {"correct", ans != st.answers.end() && ans->second.success.value_or(false)},
+                               {"score", q->points > 0 ? pts / q->points : 0}});
+  }
+  sc.scaled = sc.max > 0 ? sc.raw / sc.max : 0;
+  sc.passed = sc.scaled + 1e-9 >= quiz.pass_mark;
+  return sc;
+}
+
+// The passed/failed statement that finishes an attempt.
+json finish_statement(const json& base, const bundle::Course& c, const bundle::Item& quiz, const std::string& attempt_id,
+                      const AttemptScore& sc, const std::string& statement_id, TimeMs at, TimeMs duration) {
+  auto env = make_envelope(base, c, statement_id, at);
+  env.extensions[xapi::ext::kAttempt] = attempt_id;
+  json result = {{"score", {{"raw", sc.raw}, {"min", 0}, {"max", sc.max}, {"scaled", sc.scaled}}},
+                 {"success", sc.passed},
+                 {"completion", true},
+                 {"duration", format_duration(duration)}};
+  return xapi::make_statement(
+      env, sc.passed ? verbs::kPassed : verbs::kFailed,
+      xapi::activity(bundle::item_iri(c.id, quiz.id), quiz.title, c.language, xapi::activity_types::kAssessment),
+      result);
+}
+
+}  // namespace
 
 Result<json> Engine::record(const bundle::Course& c, std::vector<json> statements) {
   auto existing = course_statements(c.id);
@@ -355,15 +427,37 @@ Result<json> Engine::quiz_start(const json& a) {
   const bundle::Item* quiz = find_item_of_type(**c, item_id, "quiz");
   if (!quiz) return make_error("not_found", "quiz \"" + item_id + "\" is not in course \"" + (*c)->id + "\"");
   auto statements = course_statements((*c)->id);
-  const auto p = progress::project_course(**c, statements);
+  auto p = progress::project_course(**c, statements);
   const auto* ip = p.item(item_id);
   if (ip && ip->locked) return make_error("locked", "quiz \"" + item_id + "\" is locked (" + ip->lock_reason + ")");
 
-  // Resume an unfinished attempt (whose time has not run out) instead of starting anew.
+  // An attempt whose time ran out unfinished is submitted as it stands, as of the moment
+  // the time ran out. Otherwise it would never count: leaving a timed quiz open would
+  // give another try past max_attempts, and its answers would never be scored.
   const TimeMs now = platform_.now();
+  if (quiz->time_limit_s) {
+    const TimeMs limit_ms = quiz->time_limit_s * 1000LL;
+    std::vector<json> expired;
+    for (const auto& [id, st] : attempts_of(**c, *quiz, statements)) {
+      if (st.finished || st.started == 0 || now <= st.started + limit_ms + kTimeLimitGraceMs) continue;
+      auto base = envelope_base(**c);
+      if (!base) return base.error();
+      expired.push_back(finish_statement(*base, **c, *quiz, id, score_attempt(**c, *quiz, st), new_uuid(),
+                                         st.started + limit_ms, limit_ms));
+    }
+    if (!expired.empty()) {
+      if (auto rec = record(**c, std::move(expired)); !rec) return rec.error();
+      statements = course_statements((*c)->id);
+      p = progress::project_course(**c, statements);
+      ip = p.item(item_id);
+    }
+  }
+
+  // Resume an unfinished attempt instead of starting anew. One whose "attempted"
+  // statement is not here (voided, or not synced) cannot be answered, so it is not
+  // offered: resuming it every time would leave the learner stuck.
   for (auto& [id, st] : attempts_of(**c, *quiz, statements)) {
-    if (st.finished) continue;
-    if (quiz->time_limit_s && now > st.started + quiz->time_limit_s * 1000LL + kTimeLimitGraceMs) continue;
+    if (st.finished || st.started == 0) continue;
     std::uint64_t seed = 0;
     quiz::seed_from_string(st.seed, seed);
     json qs = json::array();
@@ -438,7 +532,10 @@ Result<json> Engine::quiz_answer(const json& a) {
   if (std::find(st.questions.begin(), st.questions.end(), question_id) == st.questions.end())
     return make_error("not_found", "question \"" + question_id + "\" is not part of this attempt");
   if (st.answers.count(question_id)) return make_error("already_answered", "question \"" + question_id + "\" is already answered");
+  // The attempt's question list was recorded when it started; a newer version of the
+  // course installed since may have removed the question.
   const bundle::Question* q = (*c)->find_question(question_id);
+  if (!q) return make_error("not_found", "question \"" + question_id + "\" is no longer in course \"" + (*c)->id + "\"");
   auto score = quiz::score_question(*q, response);
   if (!score) return score.error();
 
@@ -483,42 +580,17 @@ Result<json> Engine::quiz_finish(const json& a) {
   const AttemptState& st = it->second;
   if (st.finished) return make_error("attempt_finished", "this attempt is already finished");
 
-  double raw = 0, max = 0;
-  TimeMs duration = 0;
-  json per_question = json::array();
-  for (const auto& qid : st.questions) {
-    const bundle::Question* q = (*c)->find_question(qid);
-    if (!q) continue;
-    max += q->points;
-    auto ans = st.answers.find(qid);
-    const double pts = ans != st.answers.end() ? ans->second.raw.value_or(0) : 0;
-    if (ans != st.answers.end()) duration += ans->second.duration_ms;
-    raw += pts;
-    per_question.push_back({{"id", qid},
-                            {"answered", ans != st.answers.end()},
-                            {"correct", ans != st.answers.end() && ans->second.success.value_or(false)},
-                            {"score", q->points > 0 ? pts / q->points : 0}});
-  }
-  const double scaled = max > 0 ? raw / max : 0;
-  const bool passed = scaled + 1e-9 >= quiz->pass_mark;
+  const AttemptScore sc = score_attempt(**c, *quiz, st);
   auto base = envelope_base(**c);
   if (!base) return base.error();
   const TimeMs now = platform_.now();
-  auto env = make_envelope(*base, **c, new_uuid(), now);
-  env.extensions[xapi::ext::kAttempt] = attempt_id;
-  json result = {{"score", {{"raw", raw}, {"min", 0}, {"max", max}, {"scaled", scaled}}},
-                 {"success", passed},
-                 {"completion", true},
-                 {"duration", format_duration(std::max(duration, now - st.started))}};
-  auto rec = record(**c, {xapi::make_statement(env, passed ? verbs::kPassed : verbs::kFailed,
-                                               xapi::activity(bundle::item_iri((*c)->id, item_id), quiz->title,
-                                                              (*c)->language, xapi::activity_types::kAssessment),
-                                               result)});
+  auto rec = record(**c, {finish_statement(*base, **c, *quiz, attempt_id, sc, new_uuid(), now,
+                                           std::max(sc.answers_ms, now - st.started))});
   if (!rec) return rec.error();
   const json& prog = (*rec)["progress"];
-  json out = {{"saved", true},   {"scaled", scaled}, {"raw", raw},
-              {"max", max},      {"passed", passed}, {"pass_mark", quiz->pass_mark},
-              {"questions", per_question}, {"course_completed", prog["completed"]}, {"progress", prog}};
+  json out = {{"saved", true},   {"scaled", sc.scaled}, {"raw", sc.raw},
+              {"max", sc.max},   {"passed", sc.passed}, {"pass_mark", quiz->pass_mark},
+              {"questions", sc.per_question}, {"course_completed", prog["completed"]}, {"progress", prog}};
   for (const auto& ip : prog["items"])
     if (ip["id"] == item_id) {
       out["attempts"] = ip["attempts"];
@@ -532,9 +604,13 @@ Result<json> Engine::quiz_finish(const json& a) {
 Result<json> Engine::sync_pending(const json& a) {
   std::size_t limit = 100;
   if (a.is_object() && a.contains("limit")) {
-    if (!a["limit"].is_number_unsigned() || a["limit"].get<std::size_t>() == 0)
-      return make_error("invalid_argument", "sync.pending: limit must be a positive whole number");
-    limit = std::min<std::size_t>(a["limit"].get<std::size_t>(), 500);
+    // Any positive integer: JSON text parses 5 as unsigned, but json(5) built in C++ is
+    // signed, and both mean the same limit.
+    const json& l = a["limit"];
+    const bool positive = l.is_number_unsigned() ? l.get<std::uint64_t>() > 0
+                                                 : l.is_number_integer() && l.get<std::int64_t>() > 0;
+    if (!positive) return make_error("invalid_argument", "sync.pending: limit must be a positive whole number");
+    limit = static_cast<std::size_t>(std::min<std::uint64_t>(l.get<std::uint64_t>(), 500));
   }
   json list = json::array();
   for (auto& s : store_->unsynced(limit)) list.push_back(std::move(s.body));
@@ -557,8 +633,8 @@ Result<json> Engine::sync_ack(const json& a) {
 Result<json> Engine::sync_ingest(const json& a) {
   const json& list = arg(a, "statements");
   if (!list.is_array()) return make_error("invalid_argument", "sync.ingest: statements must be an array");
-  const std::string prefix = "urn:trailpack:course:";
   std::vector<StoredStatement> rows;
+  std::vector<std::string> targets;  // per row: the statement a StatementRef object names
   int rejected = 0;
   for (const auto& s : list) {
     if (!xapi::validate_statement(s, {.require_id = true, .allow_lrs_fields = true})) {
@@ -566,16 +642,26 @@ Result<json> Engine::sync_ingest(const json& a) {
       continue;
     }
     auto v = xapi::view_of(s);
-    // The course is the segment after the prefix, up to the next ':'.
-    std::string course_id;
-    const std::string& ref = v.object_id;
-    if (ref.rfind(prefix, 0) == 0) course_id = ref.substr(prefix.size(), ref.find(':', prefix.size()) - prefix.size());
     StoredStatement row;
     row.id = v.id;
-    row.course_id = course_id;
+    row.course_id = course_of_iri(v.object_id);
     row.body = s;
     row.synced = true;
     rows.push_back(std::move(row));
+    targets.push_back(v.object_type == "StatementRef" ? v.object_id : std::string());
+  }
+  // A statement about another statement (a voiding one, above all) belongs to the course
+  // of the statement it names, found in this batch or in the store; failing that, to the
+  // course in its context. Stored under no course, a void would never reach the
+  // projection and the voided statement would keep counting.
+  std::map<std::string, std::string> batch_course;
+  for (const auto& r : rows)
+    if (!r.course_id.empty()) batch_course.emplace(r.id, r.course_id);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (targets[i].empty() || !rows[i].course_id.empty()) continue;
+    if (auto it = batch_course.find(targets[i]); it != batch_course.end()) rows[i].course_id = it->second;
+    else if (auto c = store_->course_of(targets[i])) rows[i].course_id = *c;
+    else rows[i].course_id = course_of_context(rows[i].body);
   }
   auto added = store_->append(rows);
   if (!added) return added.error();

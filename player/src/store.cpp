@@ -229,6 +229,13 @@ bool Store::has_statement(const std::string& id) const {
   return s.step() == SQLITE_ROW;
 }
 
+std::optional<std::string> Store::course_of(const std::string& id) const {
+  Stmt s(db_, "SELECT course_id FROM statements WHERE id = ?");
+  s.bind(1, id);
+  if (s.step() == SQLITE_ROW) return s.text(0);
+  return std::nullopt;
+}
+
 std::string Store::integrity_check() const {
   Stmt s(db_, "PRAGMA integrity_check");
   std::string out;

@@ -36,7 +36,15 @@ std::optional<std::string> base64_decode(std::string_view text) {
     if (c == '/' || c == '_') return 63;
     return -1;
   };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  // Padding is optional, but when present it must complete the last 4-character group
+  // with one or two '=' ("Zg==", not "Zg=", "Zg===" or "====").
+  const std::size_t full = text.size();
+  std::size_t pad = 0;
+  while (!text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+    ++pad;
+  }
+  if (pad > 0 && (pad > 2 || full % 4 != 0 || text.empty())) return std::nullopt;
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(text.size() * 3 / 4);

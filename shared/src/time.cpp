@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace trailpack {
 namespace {
@@ -148,7 +149,7 @@ std::optional<TimeMs> parse_duration(std::string_view s) {
   std::size_t i = 1;
   bool in_time = false, any = false;
   double total_ms = 0;
-  std::string seen;
+  int last_rank = 0;  // units must come in ISO 8601 order: W, D, then T H, M, S
   while (i < s.size()) {
     if (s[i] == 'T') {
       if (in_time) return std::nullopt;
@@ -161,23 +162,31 @@ std::optional<TimeMs> parse_duration(std::string_view s) {
     if (start == i || i >= s.size()) return std::nullopt;
     const std::string num(s.substr(start, i - start));
     if (num.front() == '.' || num.back() == '.' || num.find('.') != num.rfind('.')) return std::nullopt;
-    const double v = std::stod(num);
+    // strtod, not stod: a number too large for a double must be refused, not thrown
+    // (stod throws std::out_of_range, which escaped validate_statement).
+    const double v = std::strtod(num.c_str(), nullptr);
     const char unit = s[i++];
+    static constexpr struct {
+      char unit;
+      bool in_time;
+      double factor;
+    } kUnits[] = {{'W', false, 7 * 86400000.0}, {'D', false, 86400000.0}, {'H', true, 3600000.0},
+                  {'M', true, 60000.0},         {'S', true, 1000.0}};
     double factor = 0;
-    if (!in_time && unit == 'W') factor = 7 * 86400000.0;
-    else if (!in_time && unit == 'D') factor = 86400000.0;
-    else if (in_time && unit == 'H') factor = 3600000.0;
-    else if (in_time && unit == 'M') factor = 60000.0;
-    else if (in_time && unit == 'S') factor = 1000.0;
-    else return std::nullopt;
-    const std::string key = std::string(in_time ? "T" : "") + unit;
-    if (seen.find(key) != std::string::npos) return std::nullopt;
-    seen += key;
+    int rank = 0;
+    for (int k = 0; k < 5; ++k)
+      if (kUnits[k].unit == unit && kUnits[k].in_time == in_time) {
+        factor = kUnits[k].factor;
+        rank = k + 1;
+      }
+    if (rank == 0) return std::nullopt;
+    if (rank <= last_rank) return std::nullopt;  // repeated or out of order ("PT1S1H")
+    last_rank = rank;
     total_ms += v * factor;
     any = true;
   }
   if (!any || (in_time && s.back() == 'T')) return std::nullopt;
-  if (total_ms > 9.0e15) return std::nullopt;
+  if (!(total_ms <= 9.0e15)) return std::nullopt;
   return static_cast<TimeMs>(std::llround(total_ms));
 }
 

@@ -1,5 +1,6 @@
 #include "trailpack/bundle/authoring.hpp"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -35,6 +36,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; }
 
 // "![alt](src "captions")" on its own line.
 bool parse_media_line(const std::string& line, Block& b, std::string& error) {
@@ -91,8 +94,12 @@ std::vector<Span> parse_inline(const std::string& text) {
         continue;
       }
     }
-    if ((text[i] == '*' || text[i] == '_') && i + 1 < text.size() && text[i + 1] != ' ') {
-      const auto end = text.find(text[i], i + 1);
+    if ((text[i] == '*' || text[i] == '_') && i + 1 < text.size() && text[i + 1] != ' ' &&
+        !(text[i] == '_' && i > 0 && word_char(text[i - 1]))) {
+      auto end = text.find(text[i], i + 1);
+      // Underscores inside words (max_attempts_total) are not emphasis, as in CommonMark.
+      while (text[i] == '_' && end != std::string::npos && end + 1 < text.size() && word_char(text[end + 1]))
+        end = text.find('_', end + 1);
       if (end != std::string::npos && end > i + 1) {
         flush();
         out.push_back({text.substr(i + 1, end - i - 1), "em", ""});
@@ -111,7 +118,8 @@ std::vector<Span> parse_inline(const std::string& text) {
     }
     if (text[i] == '[') {
       const auto mid = text.find("](", i);
-      const auto end = mid == std::string::npos ? std::string::npos : text.find(')', mid);
+      // The link text is up to the first ']': "[a] and [b](https://c)" links only "b".
+      const auto end = mid == std::string::npos || text.find(']', i) != mid ? std::string::npos : text.find(')', mid);
       if (end != std::string::npos) {
         const std::string href = text.substr(mid + 2, end - mid - 2);
         if (starts_with(href, "https://") || starts_with(href, "mailto:")) {
@@ -245,6 +253,8 @@ Result<CompiledCourse> compile_course(const std::vector<SourceFile>& sources) {
         used.insert(file);
         item.erase("file");
         if (file.size() > 3 && file.compare(file.size() - 3, 3, ".md") == 0) {
+          if (item.contains("blocks"))
+            return make_error("invalid_course", "\"blocks\" is set both here and in course.json", file);
           auto blocks = parse_card_markdown(f->second->data, file);
           if (!blocks) return blocks.error();
           Course tmp;

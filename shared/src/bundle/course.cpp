@@ -101,7 +101,11 @@ Block read_block(const JsonReader& r) {
     b.spans = read_spans(r, "spans");
   } else if (b.type == "list") {
     b.ordered = r.boolean_or("ordered", false);
-    const json& items = r.raw().at("items");
+    // find(), not at(): a missing "items" must be reported with its path like any
+    // other field, not escape as a nlohmann out_of_range without one.
+    static const json kMissing;
+    const auto found = r.raw().find("items");
+    const json& items = found != r.raw().end() ? *found : kMissing;
     if (!items.is_array() || items.empty()) r.fail("items", "expected a non-empty array of items");
     for (std::size_t i = 0; i < items.size(); ++i) {
       json wrapper = {{"spans", items[i]}};
@@ -281,15 +285,29 @@ Item read_item(const JsonReader& r) {
       }
     }
   } else if (it.type == "flashcards") {
+    std::set<std::string> ids;  // review statements name the card, so ids must be unique
     for (const auto& c : r.objects("cards")) {
       c.only({"id", "front", "back"});
       it.cards.push_back({read_id(c), c.str("front"), c.str("back")});
+      if (!ids.insert(it.cards.back().id).second) c.fail("id", "duplicate card id \"" + it.cards.back().id + "\"");
     }
   } else if (it.type == "survey") {
     it.role = r.one_of("role", {"hot", "cold"}, "hot");
     it.delay_days = static_cast<int>(r.integer_or("delay_days", it.role == "cold" ? 30 : 0, 0, 3650));
     if (it.role == "hot" && it.delay_days != 0) r.fail("delay_days", "only a cold survey has a delay");
-    for (const auto& q : r.objects("survey")) it.survey.push_back(read_survey_question(q));
+    if (it.role == "cold") {
+      // A cold survey becomes due delay_days after the course is completed; if the course
+      // needed it, the course could never be completed.
+      if (r.has("required") && it.required)
+        r.fail("required", "a cold survey is due after the course is completed, so it cannot be required");
+      it.required = false;
+    }
+    std::set<std::string> ids;  // answers are recorded per question id
+    for (const auto& q : r.objects("survey")) {
+      it.survey.push_back(read_survey_question(q));
+      if (!ids.insert(it.survey.back().id).second)
+        q.fail("id", "duplicate survey question id \"" + it.survey.back().id + "\"");
+    }
   } else if (it.type == "scenario") {
     it.start = r.str("start");
     for (const auto& n : r.objects("nodes")) {
@@ -301,9 +319,12 @@ Item read_item(const JsonReader& r) {
         node.outcome = n.number("outcome");
         if (*node.outcome < 0 || *node.outcome > 1) n.fail("outcome", "must be between 0 and 1");
       }
+      std::set<std::string> choice_ids;  // the learner's pick is recorded by choice id
       for (const auto& c : n.objects_or_empty("choices")) {
         c.only({"id", "text", "next", "feedback"});
         node.choices.push_back({read_id(c), c.str("text"), c.str("next"), c.str_or("feedback", "")});
+        if (!choice_ids.insert(node.choices.back().id).second)
+          c.fail("id", "duplicate choice id \"" + node.choices.back().id + "\"");
       }
       if (node.choices.empty() && !node.outcome) n.fail("", "a node without choices is an end node and needs an outcome");
       if (!node.choices.empty() && node.outcome) n.fail("outcome", "only end nodes (no choices) have an outcome");

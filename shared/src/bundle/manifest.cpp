@@ -174,10 +174,14 @@ Result<OpenedBundle> open_bundle(std::string_view archive, const SignatureVerifi
     return e;
   }
   if (course->id != m->course_id)
-    return make_error("invalid_bundle", "course.json is course \"" + course->id + "\" but the manifest says \"" + m->course_id + "\"");
+    return make_error("invalid_bundle",
+                      "course.json is course \"" + course->id + "\" but the manifest says \"" + m->course_id + "\"",
+                      "course.json");
   if (course->version != m->version)
-    return make_error("invalid_bundle", "course.json is version " + std::to_string(course->version) +
-                                            " but the manifest says " + std::to_string(m->version));
+    return make_error("invalid_bundle",
+                      "course.json is version " + std::to_string(course->version) + " but the manifest says " +
+                          std::to_string(m->version),
+                      "course.json");
   for (const auto& p : media_paths(*course))
     if (!m->find(p)) return make_error("invalid_bundle", "the course refers to a file the bundle does not contain", p);
   b.manifest = std::move(m).value();

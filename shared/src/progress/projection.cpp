@@ -46,15 +46,22 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
                ItemProgress& p) {
   std::map<std::string, AttemptSummary> attempts;
   std::set<std::string> reviewed_cards;
+  // Time of a quiz attempt: the passed/failed statement's duration covers the whole
+  // attempt, so its answers' durations only count while it is unfinished.
+  struct AttemptTime {
+    TimeMs parts = 0;
+    TimeMs whole = 0;
+  };
+  std::map<std::string, AttemptTime> attempt_time;
   for (const auto& v : all) {
     const bool on_item = v.object_id == item_iri;
     const bool under_item = v.parent == item_iri;
     if (!on_item && !under_item) continue;
-    p.time_spent_ms += v.duration_ms;
     p.last_activity = std::max(p.last_activity, v.timestamp);
     if (p.status == "not_started") p.status = "in_progress";
+    const std::string a = item.type == "quiz" ? attempt_of(v) : std::string();
+    if (a.empty()) p.time_spent_ms += v.duration_ms;
     if (item.type == "quiz") {
-      const std::string a = attempt_of(v);
       if (a.empty()) continue;
       auto& att = attempts[a];
       att.attempt_id = a;
@@ -63,9 +70,14 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
       if ((v.verb == verbs::kPassed || v.verb == verbs::kFailed) && on_item) {
         att.scaled = v.scaled.value_or(0);
         att.passed = v.verb == verbs::kPassed;
+        att.finished = v.timestamp;
+        attempt_time[a].whole = v.duration_ms;
+      } else {
+        attempt_time[a].parts += v.duration_ms;
       }
     } else if (item.type == "scenario") {
       if (on_item && v.verb == verbs::kCompleted) {
+        if (p.status != "completed") p.completed_at = v.timestamp;
         p.status = "completed";
         if (v.scaled) {
           p.last_score = v.scaled;
@@ -73,15 +85,25 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
         }
       }
     } else if (item.type == "survey") {
-      if (on_item && (v.verb == verbs::kResponded || v.verb == verbs::kCompleted)) p.status = "completed";
-    } else if (item.type == "flashcards") {
-      // A deck is done once every card has been reviewed at least once.
-      if (under_item && v.verb == verbs::kAnswered) reviewed_cards.insert(v.object_id);
-      if (reviewed_cards.size() >= item.cards.size() && !item.cards.empty()) p.status = "completed";
-    } else {
-      // card, flashcards: experienced (with completion) or completed marks it done
-      if (on_item && (v.verb == verbs::kCompleted || (v.verb == verbs::kExperienced && v.completion.value_or(true))))
+      if (on_item && (v.verb == verbs::kResponded || v.verb == verbs::kCompleted)) {
+        if (p.status != "completed") p.completed_at = v.timestamp;
         p.status = "completed";
+      }
+    } else if (item.type == "flashcards") {
+      // A deck is done once every card has been reviewed at least once (or when a client
+      // reports the deck itself completed or experienced).
+      if (under_item && v.verb == verbs::kAnswered) reviewed_cards.insert(v.object_id);
+      const bool whole_deck = on_item && (v.verb == verbs::kCompleted || (v.verb == verbs::kExperienced && v.completion.value_or(true)));
+      if ((whole_deck || (reviewed_cards.size() >= item.cards.size() && !item.cards.empty())) && p.status != "completed") {
+        p.completed_at = v.timestamp;
+        p.status = "completed";
+      }
+    } else {
+      // card: experienced (with completion) or completed marks it done
+      if (on_item && (v.verb == verbs::kCompleted || (v.verb == verbs::kExperienced && v.completion.value_or(true)))) {
+        if (p.status != "completed") p.completed_at = v.timestamp;
+        p.status = "completed";
+      }
     }
   }
   if (item.type == "quiz") {
@@ -90,18 +112,28 @@ void fold_item(const bundle::Item& item, const std::string& item_iri, const std:
     std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
       return a.started != b.started ? a.started < b.started : a.attempt_id < b.attempt_id;
     });
+    // When the quiz became done: the first of its first pass, a pre-test's first finished
+    // attempt and the finish of the last allowed attempt.
+    TimeMs done_at = 0;
+    auto done = [&](TimeMs t) { done_at = done_at ? std::min(done_at, t) : t; };
     for (const auto& a : list) {  // in start order, so the last one wins last_score
+      const AttemptTime& t = attempt_time[a.attempt_id];
+      p.time_spent_ms += a.scaled ? t.whole : t.parts;
       if (!a.scaled) continue;
       p.attempts++;
       p.best_score = std::max(p.best_score.value_or(-2), *a.scaled);
       p.last_score = a.scaled;
       if (a.passed.value_or(false)) p.passed = true;
+      if (a.passed.value_or(false) || item.role == "pretest" || p.attempts == item.max_attempts) done(a.finished);
     }
     p.attempt_list = std::move(list);
     p.attempts_exhausted = item.max_attempts > 0 && p.attempts >= item.max_attempts && !p.passed;
     // A quiz is done when passed; a pre-test is done once taken; an exhausted quiz is
     // done (failed) so the learner is not stuck forever.
-    if (p.passed || (item.role == "pretest" && p.attempts > 0) || p.attempts_exhausted) p.status = "completed";
+    if (p.passed || (item.role == "pretest" && p.attempts > 0) || p.attempts_exhausted) {
+      p.status = "completed";
+      p.completed_at = done_at;
+    }
   }
 }
 
@@ -130,6 +162,7 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
   cp.course_id = course.id;
   cp.statements = static_cast<int>(all.size());
   int required_total = 0, required_done = 0;
+  TimeMs required_done_at = 0;  // when the last required item was completed
   std::set<std::string> completed_modules;
   bool previous_module_done = true;
 
@@ -166,8 +199,12 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
       }
       if (it.required) {
         mp.required_total++;
-        if (ip.status == "completed") mp.required_done++;
-        else previous_required_done = false;
+        if (ip.status == "completed") {
+          mp.required_done++;
+          required_done_at = std::max(required_done_at, ip.completed_at);
+        } else {
+          previous_required_done = false;
+        }
       }
       if (it.type == "quiz" && it.role == "pretest" && ip.attempt_list.size()) {
         for (const auto& a : ip.attempt_list)
@@ -189,18 +226,28 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
     cp.modules.push_back(std::move(mp));
   }
 
-  // Test out: a passed pre-test that allows it completes the course.
+  // Test out: a passed pre-test that allows it completes the course, when first passed.
   bool tested_out = false;
+  TimeMs tested_out_at = 0;
   for (const auto& m : course.modules)
     for (const auto& it : m.items)
       if (it.type == "quiz" && it.role == "pretest" && it.test_out)
-        if (const auto* ip = cp.item(it.id); ip && ip->passed) tested_out = true;
+        if (const auto* ip = cp.item(it.id); ip && ip->passed) {
+          tested_out = true;
+          for (const auto& a : ip->attempt_list)
+            if (a.passed.value_or(false) && (!tested_out_at || a.finished < tested_out_at)) tested_out_at = a.finished;
+        }
 
   cp.completion = required_total ? static_cast<double>(required_done) / required_total : 1.0;
-  cp.completed = required_done == required_total || tested_out;
+  const bool all_required = required_done == required_total;
+  cp.completed = all_required || tested_out;
   if (cp.completed) {
     cp.completion = 1.0;
-    cp.completed_at = cp.last_activity;
+    // The moment of completion, not the latest activity: later reviews must not move it
+    // (a cold survey falls due a number of days after it).
+    cp.completed_at = all_required && tested_out ? std::min(required_done_at, tested_out_at)
+                      : all_required             ? required_done_at
+                                                 : tested_out_at;
   }
   if (cp.pretest_score && cp.posttest_score) cp.gain = *cp.posttest_score - *cp.pretest_score;
 
@@ -220,18 +267,22 @@ CourseProgress project_course_views(const bundle::Course& course, std::vector<xa
     }
 
   // Resume: the item of the latest activity if it is not finished, otherwise the first
-  // unlocked item that is not completed.
+  // unlocked required item that is not completed (not an optional item the learner
+  // skipped modules ago), and only when none is left the first optional one.
   const ItemProgress* latest = nullptr;
   for (const auto& ip : cp.items)
     if (ip.last_activity && (!latest || ip.last_activity > latest->last_activity)) latest = &ip;
   if (latest && latest->status != "completed") {
     cp.resume_item = latest->id;
   } else {
-    for (const auto& ip : cp.items)
-      if (!ip.locked && ip.status != "completed") {
-        cp.resume_item = ip.id;
-        break;
-      }
+    std::vector<bool> required;  // parallel to cp.items, which are in course order
+    for (const auto& m : course.modules)
+      for (const auto& it : m.items) required.push_back(it.required);
+    for (bool want_required : {true, false}) {
+      for (std::size_t i = 0; i < cp.items.size() && cp.resume_item.empty(); ++i)
+        if (required[i] == want_required && !cp.items[i].locked && cp.items[i].status != "completed")
+          cp.resume_item = cp.items[i].id;
+    }
   }
   return cp;
 }

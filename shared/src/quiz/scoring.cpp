@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 
 namespace trailpack::quiz {
@@ -50,7 +52,31 @@ std::string format_number(double v) {
     std::snprintf(buf, sizeof buf, "%.*g", prec, v);
     if (std::strtod(buf, nullptr) == v) break;
   }
+  // %g switches to an exponent as soon as the exponent reaches the precision, so the
+  // shortest form of 10 is "1e+01"; write whole numbers plainly, as reports show them.
+  if (std::strchr(buf, 'e') && std::fabs(v) < 1e15 && std::floor(v) == v) std::snprintf(buf, sizeof buf, "%.0f", v);
   return buf;
+}
+
+// Choice ids in the author's choice order: the one canonical order of a choice response,
+// so that equal answers (and the correct pattern) give equal strings.
+std::vector<std::string> in_choice_order(const Question& q, std::vector<std::string> ids) {
+  auto pos = [&](const std::string& id) {
+    for (std::size_t i = 0; i < q.choices.size(); ++i)
+      if (q.choices[i].id == id) return i;
+    return q.choices.size();
+  };
+  std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) { return pos(a) < pos(b); });
+  return ids;
+}
+
+// At most `max` bytes of UTF-8 text, never ending inside a multi-byte character (a cut
+// character would make the statement unserialisable as JSON).
+std::string utf8_prefix(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
 }
 
 Result<std::vector<std::string>> id_list(const Question& q, const json& r, bool pairs) {
@@ -100,17 +126,7 @@ Result<Score> score_question(const Question& q, const json& r) {
     } else {
       s.fraction = exact ? 1.0 : 0.0;
     }
-    std::vector<std::string> sorted = *ids;
-    // Keep the author's choice order in the response so equal answers give equal strings.
-    std::stable_sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) {
-      auto pos = [&](const std::string& id) {
-        for (std::size_t i = 0; i < q.choices.size(); ++i)
-          if (q.choices[i].id == id) return i;
-        return q.choices.size();
-      };
-      return pos(a) < pos(b);
-    });
-    s.xapi_response = join(sorted, "[,]");
+    s.xapi_response = join(in_choice_order(q, *ids), "[,]");
   } else if (q.type == "numeric") {
     if (!r.is_number()) return bad(q, "expected a number");
     const double v = r.get<double>();
@@ -169,7 +185,7 @@ Result<Score> score_question(const Question& q, const json& r) {
 json interaction_definition(const Question& q, const std::string& language) {
   const std::string lang = language.empty() ? "en" : language;
   json d = {{"type", "http://adlnet.gov/expapi/activities/cmi.interaction"},
-            {"name", {{lang, q.prompt.substr(0, 200)}}},
+            {"name", {{lang, utf8_prefix(q.prompt, 200)}}},
             {"interactionType", interaction_type(q.type)}};
   auto components = [&](const std::vector<bundle::Choice>& cs) {
     json a = json::array();
@@ -178,7 +194,7 @@ json interaction_definition(const Question& q, const std::string& language) {
   };
   if (q.type == "single" || q.type == "multiple") {
     d["choices"] = components(q.choices);
-    d["correctResponsesPattern"] = json::array({join(q.correct, "[,]")});
+    d["correctResponsesPattern"] = json::array({join(in_choice_order(q, q.correct), "[,]")});
   } else if (q.type == "true_false") {
     d["correctResponsesPattern"] = json::array({q.correct.empty() ? "true" : q.correct[0]});
   } else if (q.type == "numeric") {

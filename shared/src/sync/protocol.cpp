@@ -29,6 +29,8 @@ Result<PushRequest> parse_push_request(const json& body) {
                              std::to_string(kProtocolVersion) + ")");
     p.device_id = r.str("device_id");
     if (p.device_id.size() > 64) r.fail("device_id", "must be at most 64 characters");
+    // Checked with has() first: at() would throw nlohmann's out_of_range, which has no path.
+    if (!r.has("statements")) r.fail("statements", "is required");
     const json& st = body.at("statements");
     if (!st.is_array()) r.fail("statements", "expected an array");
     if (st.size() > kMaxPushStatements)

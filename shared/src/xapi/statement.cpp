@@ -262,14 +262,16 @@ void context(const json& c, const std::string& path, const std::string& object_t
       }
     }
   }
-  const bool agent_object = object_type == "Agent" || object_type == "Group";
+  // xAPI 1.0.3 4.1.6: revision and platform "MUST only be used if the Statement's Object
+  // is an Activity" (not an Agent, Group, StatementRef or SubStatement).
+  const bool activity_object = object_type == "Activity";
   if (const json* v = opt(c, "revision")) {
     require_string(*v, at(path, "revision"));
-    if (agent_object) fail(at(path, "revision"), "is only allowed when the object is an Activity");
+    if (!activity_object) fail(at(path, "revision"), "is only allowed when the object is an Activity");
   }
   if (const json* v = opt(c, "platform")) {
     require_string(*v, at(path, "platform"));
-    if (agent_object) fail(at(path, "platform"), "is only allowed when the object is an Activity");
+    if (!activity_object) fail(at(path, "platform"), "is only allowed when the object is an Activity");
   }
   if (const json* v = opt(c, "language")) {
     require_string(*v, at(path, "language"));

@@ -64,6 +64,8 @@ class Store {
   Status mark_synced(const std::vector<std::string>& ids);
   StoreCounts counts() const;
   bool has_statement(const std::string& id) const;
+  /// The course a stored statement was filed under, if the statement is here.
+  std::optional<std::string> course_of(const std::string& id) const;
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
   std::string integrity_check() const;

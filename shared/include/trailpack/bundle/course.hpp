@@ -118,7 +118,7 @@ struct Item {
   std::string id;
   std::string type;  ///< "card" | "quiz" | "flashcards" | "survey" | "scenario"
   std::string title;
-  bool required = true;
+  bool required = true;  ///< default: true, except flashcards and cold surveys
   // card
   std::vector<Block> blocks;
   // quiz

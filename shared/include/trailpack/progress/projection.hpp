@@ -24,6 +24,7 @@ struct AttemptSummary {
   TimeMs started = 0;
   std::optional<double> scaled;  ///< set once the attempt is finished
   std::optional<bool> passed;
+  TimeMs finished = 0;           ///< timestamp of the passed/failed statement
   int answered = 0;
 };
 
@@ -41,6 +42,7 @@ struct ItemProgress {
   TimeMs time_spent_ms = 0;
   TimeMs last_activity = 0;
   TimeMs available_at = 0;             ///< cold survey: opens at this time (0 = now)
+  TimeMs completed_at = 0;             ///< when the status first became "completed"
   std::vector<AttemptSummary> attempt_list;
 };
 
@@ -58,7 +60,7 @@ struct CourseProgress {
   std::vector<ModuleProgress> modules;
   std::vector<ItemProgress> items;  ///< in course order
   bool completed = false;
-  TimeMs completed_at = 0;
+  TimeMs completed_at = 0;          ///< when the last required item was done (or the test-out)
   double completion = 0;            ///< required items done / required items
   std::string resume_item;          ///< where to continue; empty when nothing is left
   std::optional<double> pretest_score;
