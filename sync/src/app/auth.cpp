@@ -9,6 +9,7 @@
 #include "app/app.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "trailpack/encoding.hpp"
 
 namespace trailpack::server {
@@ -71,6 +72,7 @@ std::string str_field(const json& body, const char* key, std::size_t max = 256) 
     throw HttpError{400, "invalid_request", std::string("\"") + key + "\" is required", key, {}};
   const auto& s = body[key].get_ref<const std::string&>();
   if (s.size() > max) throw HttpError{400, "invalid_request", std::string("\"") + key + "\" is too long", key, {}};
+  if (!is_storable_text(s)) throw HttpError{400, "invalid_request", std::string("\"") + key + "\" contains a NUL character", key, {}};
   return s;
 }
 
@@ -119,6 +121,7 @@ Principal App::authenticate(const Request& req) {
     const auto colon = decoded->find(':');
     if (colon == std::string::npos) return p;
     const std::string key = decoded->substr(0, colon), secret = decoded->substr(colon + 1);
+    if (!is_storable_text(key)) return p;  // no stored key is like it (and PostgreSQL would refuse the lookup)
     db_->read([&](db::Connection& c) {
       auto rows = c.query("SELECT secret_hash, scopes, name FROM xapi_clients WHERE key = $1 AND revoked_ms IS NULL", {key});
       if (rows.empty() || !crypto::equal(rows[0].str(0), crypto::token_hash(secret))) return;
@@ -264,7 +267,10 @@ void register_auth_routes(Router& router, App& app) {
     std::string code = str_field(body, "code", 64);
     code.erase(std::remove_if(code.begin(), code.end(), [](char c) { return c == '-' || c == ' '; }), code.end());
     for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const std::string device_name = body.value("device_name", "");
+    std::string device_name = body.value("device_name", "");
+    if (!is_storable_text(device_name))
+      throw HttpError{400, "invalid_request", "\"device_name\" contains a NUL character", "device_name", {}};
+    device_name = utf8_prefix(device_name, 100);  // whole characters: PostgreSQL refuses a cut one
     json out;
     bool found = false;
     app.db().write([&](db::Connection& c) {
@@ -278,7 +284,7 @@ void register_auth_routes(Router& router, App& app) {
       c.exec("UPDATE enrollment_codes SET uses_left = uses_left - 1 WHERE hash = $1", {crypto::token_hash(code)});
       const std::string device_id = "d-" + crypto::random_code(12);
       c.exec("INSERT INTO devices(id, user_id, name, created_ms) VALUES ($1,$2,$3,$4)",
-             {device_id, user_id, device_name.substr(0, 100), app.now_ms()});
+             {device_id, user_id, device_name, app.now_ms()});
       out = issue_device_tokens(app, c, user_id, device_id, crypto::random_token(12));
       out["device_id"] = device_id;
       out["user"] = {{"id", user_id}, {"name", rows[0].str(1)}, {"email", rows[0].str(2)}};

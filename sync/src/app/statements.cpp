@@ -88,6 +88,14 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
     o.id = s["id"];
     s.erase("stored");  // the LRS sets stored
     Pending p{i, s, xapi::view_of(s), {}, {}, {}};
+    // Indexed columns hold these as text; PostgreSQL text cannot contain NUL (a JSON
+    // "\u0000" in an account name, say), so refuse it on every backend alike.
+    if (p.view.actor_key.find('\0') != std::string::npos || p.view.object_id.find('\0') != std::string::npos) {
+      o.status = sync::PushStatus::rejected;
+      o.error = "actor/object: identifiers cannot contain NUL characters";
+      any_failed = true;
+      continue;
+    }
     if (!own_actor.empty() && p.view.actor_key != own_actor) {
       o.status = sync::PushStatus::rejected;
       o.error = "actor: a learner can only record their own statements";
