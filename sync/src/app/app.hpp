@@ -65,6 +65,10 @@ class App {
   db::Database& db() { return *db_; }
   Metrics& metrics() { return metrics_; }
   std::int64_t now_ms() const;
+  /// Inside write(): on PostgreSQL, waits for a transaction-scoped advisory lock on `key`,
+  /// so writers that check-then-insert under the same key run one after the other (READ
+  /// COMMITTED does not serialize them). No-op on SQLite, whose writer is single already.
+  void serialize_writers(db::Connection& c, const std::string& key);
 
   // --- identities (auth.cpp) ---
   Principal authenticate(const Request& req);
