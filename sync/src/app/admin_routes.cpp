@@ -149,6 +149,7 @@ void register_admin_routes(Router& router, App& app) {
         int created = 0, updated = 0, unchanged = 0;
         std::set<std::string> seen;
         auto apply = [&](db::Connection& c) {
+          app.serialize_writers(c, "trailpack:identities");  // like create_user: check-then-insert by email
           created = updated = unchanged = 0;
           errors = json::array();
           seen.clear();

@@ -159,6 +159,7 @@ Principal App::require_admin(const Request& req) {
 std::string App::create_org(const std::string& name) {
   std::string id;
   db_->write([&](db::Connection& c) {
+    serialize_writers(c, "trailpack:identities");  // check-then-insert below (names are not unique in the schema)
     auto rows = c.query("SELECT id FROM orgs WHERE name = $1", {name});
     if (!rows.empty()) {
       id = rows[0].str(0);
@@ -175,6 +176,7 @@ std::string App::create_user(const std::string& org_id, const std::string& email
   const std::string hash = password.empty() ? std::string() : crypto::hash_password(password);
   std::string id;
   db_->write([&](db::Connection& c) {
+    serialize_writers(c, "trailpack:identities");  // check-then-insert: a racing insert would fail on UNIQUE(email)
     auto rows = c.query("SELECT id FROM users WHERE email = $1", {email});
     if (!rows.empty()) {
       id = rows[0].str(0);
@@ -279,9 +281,13 @@ void register_auth_routes(Router& router, App& app) {
           "WHERE e.hash = $1 AND e.expires_ms > $2 AND e.uses_left > 0 AND u.active = 1",
           {crypto::token_hash(code), app.now_ms()});
       if (rows.empty()) return;
+      // Conditional, so two enrollments racing for a code's last use cannot both get it
+      // (on PostgreSQL the second UPDATE waits for the first and re-checks uses_left).
+      if (c.exec("UPDATE enrollment_codes SET uses_left = uses_left - 1 WHERE hash = $1 AND uses_left > 0",
+                 {crypto::token_hash(code)}) == 0)
+        return;
       found = true;
       const std::string user_id = rows[0].str(0);
-      c.exec("UPDATE enrollment_codes SET uses_left = uses_left - 1 WHERE hash = $1", {crypto::token_hash(code)});
       const std::string device_id = "d-" + crypto::random_code(12);
       c.exec("INSERT INTO devices(id, user_id, name, created_ms) VALUES ($1,$2,$3,$4)",
              {device_id, user_id, device_name, app.now_ms()});
@@ -314,12 +320,15 @@ void register_auth_routes(Router& router, App& app) {
         return;
       }
       const std::string family = rows[0].str(2);
-      if (!rows[0].is_null(4)) {
+      // Marking it used is conditional: when two refreshes with the same token race, the
+      // second finds it used (on PostgreSQL its UPDATE waits for the first and re-checks)
+      // and is treated as the reuse it is.
+      if (!rows[0].is_null(4) ||
+          c.exec("UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL", {app.now_ms(), crypto::token_hash(refresh)}) == 0) {
         c.exec("UPDATE tokens SET revoked_ms = $1 WHERE family = $2 AND revoked_ms IS NULL", {app.now_ms(), family});
         status = 409;
         return;
       }
-      c.exec("UPDATE tokens SET used_ms = $1 WHERE hash = $2", {app.now_ms(), crypto::token_hash(refresh)});
       out = issue_device_tokens(app, c, rows[0].str(0), rows[0].str(1), family);
     });
     if (status == 409) {
