@@ -16,6 +16,7 @@ std::string pg_admin_url() {
   return url ? url : "";
 }
 
+#if TRAILPACK_WITH_POSTGRES
 namespace {
 
 // The same URL with another database: postgresql://user:pass@host:port/DB?options
@@ -30,16 +31,15 @@ std::string with_database(const std::string& url, const std::string& db) {
   return base + "/" + db + rest;
 }
 
-#if TRAILPACK_WITH_POSTGRES
 void admin_exec(const std::string& admin_url, const std::string& sql) {
   pqxx::connection c(admin_url);
   c.set_variable("client_min_messages", "warning");  // no "does not exist, skipping" on stderr
   pqxx::nontransaction tx(c);  // CREATE/DROP DATABASE cannot run inside a transaction
   tx.exec(sql);
 }
-#endif
 
 }  // namespace
+#endif
 
 ScratchPgDatabase::ScratchPgDatabase(const std::string& admin_url) : admin_url_(admin_url) {
 #if TRAILPACK_WITH_POSTGRES
