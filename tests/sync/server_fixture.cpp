@@ -16,7 +16,13 @@ TestServer::TestServer(server::ServerLimits limits) {
   server::Config cfg;
   cfg.database = (dir_ / "server.db").string();
   if (const std::string admin = pg_admin_url(); !admin.empty()) {
-    pg_ = std::make_unique<ScratchPgDatabase>(admin);
+    try {
+      pg_ = std::make_unique<ScratchPgDatabase>(admin);
+    } catch (...) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);  // no destructor runs for a constructor that throws
+      throw;
+    }
     cfg.database = pg_->url();
   }
   cfg.port = 0;
