@@ -15,7 +15,16 @@ TestServer::TestServer(server::ServerLimits limits) {
   fs::create_directories(dir_);
   server::Config cfg;
   cfg.database = (dir_ / "server.db").string();
-  if (const char* pg = std::getenv("TRAILPACK_TEST_DATABASE_URL"); pg && *pg) cfg.database = pg;
+  if (const std::string admin = pg_admin_url(); !admin.empty()) {
+    try {
+      pg_ = std::make_unique<ScratchPgDatabase>(admin);
+    } catch (...) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);  // no destructor runs for a constructor that throws
+      throw;
+    }
+    cfg.database = pg_->url();
+  }
   cfg.port = 0;
   cfg.threads = 2;
   cfg.log_level = "error";
@@ -37,7 +46,8 @@ TestServer::~TestServer() {
   http_->stop();
   if (thread_.joinable()) thread_.join();
   http_.reset();
-  app_.reset();
+  app_.reset();  // closes the App's connections before the database is dropped
+  pg_.reset();
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }

@@ -1,6 +1,7 @@
 // A real Trailpack server on 127.0.0.1 (a free port), in this process, over real TCP,
-// with a fresh SQLite database in a temporary folder (or the PostgreSQL URL in
-// TRAILPACK_TEST_DATABASE_URL when set). Stopped and removed at the end of the test.
+// with a fresh SQLite database in a temporary folder, or, when TRAILPACK_TEST_PG_ADMIN_URL
+// is set (scripts/with-postgres), a fresh PostgreSQL database on that cluster. Stopped
+// and removed (database dropped) at the end of the test.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "cli/http_client.hpp"
 #include "http/server.hpp"
 #include "log.hpp"
+#include "pg_scratch.hpp"
 
 namespace trailpack::test {
 
@@ -52,6 +54,7 @@ class TestServer {
 
  private:
   std::filesystem::path dir_;
+  std::unique_ptr<ScratchPgDatabase> pg_;  ///< set when running on PostgreSQL; outlives app_
   std::unique_ptr<server::App> app_;
   std::unique_ptr<server::Router> router_;
   std::unique_ptr<server::HttpServer> http_;

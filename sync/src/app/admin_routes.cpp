@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "crypto.hpp"
+#include "text.hpp"
 #include "trailpack/csv.hpp"
 #include "trailpack/progress/projection.hpp"
 
@@ -148,6 +149,7 @@ void register_admin_routes(Router& router, App& app) {
         int created = 0, updated = 0, unchanged = 0;
         std::set<std::string> seen;
         auto apply = [&](db::Connection& c) {
+          app.serialize_writers(c, "trailpack:identities");  // like create_user: check-then-insert by email
           created = updated = unchanged = 0;
           errors = json::array();
           seen.clear();
@@ -164,6 +166,10 @@ void register_admin_routes(Router& router, App& app) {
             else if (name.empty()) problem = "name is empty";
             else if (role != "learner" && role != "manager") problem = "role must be learner or manager (admins are added by an admin)";
             else if (!seen.insert(email).second) problem = "this email appears earlier in the file";
+            else if (!is_storable_text(email) || !is_storable_text(name) || !is_storable_text(field(r, "team")) ||
+                     !is_storable_text(field(r, "site")) || !is_storable_text(field(r, "job_role")) ||
+                     !is_storable_text(field(r, "groups")))
+              problem = "the row is not valid UTF-8 text (or contains a NUL character)";
             if (!problem.empty()) {
               errors.push_back({{"line", r.line}, {"message", problem}});
               continue;

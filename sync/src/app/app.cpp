@@ -29,6 +29,10 @@ std::int64_t App::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+void App::serialize_writers(db::Connection& c, const std::string& key) {
+  if (db_->dialect() == db::Dialect::postgres) c.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {key});
+}
+
 json parse_body(const Request& req) {
   auto parsed = parse_json_text(req.body);
   if (!parsed) throw HttpError{400, "invalid_json", "the body is not valid JSON (" + parsed.error().message + ")", parsed.error().where, {}};

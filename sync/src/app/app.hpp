@@ -69,6 +69,10 @@ class App {
   /// Open HTTP connections, for /metrics (the HTTP server registers its counter).
   void set_connection_counter(std::function<std::size_t()> counter) { connection_counter_ = std::move(counter); }
   std::size_t connections() const { return connection_counter_ ? connection_counter_() : 0; }
+  /// Inside write(): on PostgreSQL, waits for a transaction-scoped advisory lock on `key`,
+  /// so writers that check-then-insert under the same key run one after the other (READ
+  /// COMMITTED does not serialize them). No-op on SQLite, whose writer is single already.
+  void serialize_writers(db::Connection& c, const std::string& key);
 
   // --- identities (auth.cpp) ---
   Principal authenticate(const Request& req);

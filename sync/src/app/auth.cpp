@@ -9,6 +9,7 @@
 #include "app/app.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "trailpack/encoding.hpp"
 
 namespace trailpack::server {
@@ -71,6 +72,7 @@ std::string str_field(const json& body, const char* key, std::size_t max = 256) 
     throw HttpError{400, "invalid_request", std::string("\"") + key + "\" is required", key, {}};
   const auto& s = body[key].get_ref<const std::string&>();
   if (s.size() > max) throw HttpError{400, "invalid_request", std::string("\"") + key + "\" is too long", key, {}};
+  if (!is_storable_text(s)) throw HttpError{400, "invalid_request", std::string("\"") + key + "\" contains a NUL character", key, {}};
   return s;
 }
 
@@ -119,6 +121,7 @@ Principal App::authenticate(const Request& req) {
     const auto colon = decoded->find(':');
     if (colon == std::string::npos) return p;
     const std::string key = decoded->substr(0, colon), secret = decoded->substr(colon + 1);
+    if (!is_storable_text(key)) return p;  // no stored key is like it (and PostgreSQL would refuse the lookup)
     db_->read([&](db::Connection& c) {
       auto rows = c.query("SELECT secret_hash, scopes, name FROM xapi_clients WHERE key = $1 AND revoked_ms IS NULL", {key});
       if (rows.empty() || !crypto::equal(rows[0].str(0), crypto::token_hash(secret))) return;
@@ -156,6 +159,7 @@ Principal App::require_admin(const Request& req) {
 std::string App::create_org(const std::string& name) {
   std::string id;
   db_->write([&](db::Connection& c) {
+    serialize_writers(c, "trailpack:identities");  // check-then-insert below (names are not unique in the schema)
     auto rows = c.query("SELECT id FROM orgs WHERE name = $1", {name});
     if (!rows.empty()) {
       id = rows[0].str(0);
@@ -172,6 +176,7 @@ std::string App::create_user(const std::string& org_id, const std::string& email
   const std::string hash = password.empty() ? std::string() : crypto::hash_password(password);
   std::string id;
   db_->write([&](db::Connection& c) {
+    serialize_writers(c, "trailpack:identities");  // check-then-insert: a racing insert would fail on UNIQUE(email)
     auto rows = c.query("SELECT id FROM users WHERE email = $1", {email});
     if (!rows.empty()) {
       id = rows[0].str(0);
@@ -264,7 +269,10 @@ void register_auth_routes(Router& router, App& app) {
     std::string code = str_field(body, "code", 64);
     code.erase(std::remove_if(code.begin(), code.end(), [](char c) { return c == '-' || c == ' '; }), code.end());
     for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const std::string device_name = body.value("device_name", "");
+    std::string device_name = body.value("device_name", "");
+    if (!is_storable_text(device_name))
+      throw HttpError{400, "invalid_request", "\"device_name\" contains a NUL character", "device_name", {}};
+    device_name = utf8_prefix(device_name, 100);  // whole characters: PostgreSQL refuses a cut one
     json out;
     bool found = false;
     app.db().write([&](db::Connection& c) {
@@ -273,12 +281,16 @@ void register_auth_routes(Router& router, App& app) {
           "WHERE e.hash = $1 AND e.expires_ms > $2 AND e.uses_left > 0 AND u.active = 1",
           {crypto::token_hash(code), app.now_ms()});
       if (rows.empty()) return;
+      // Conditional, so two enrollments racing for a code's last use cannot both get it
+      // (on PostgreSQL the second UPDATE waits for the first and re-checks uses_left).
+      if (c.exec("UPDATE enrollment_codes SET uses_left = uses_left - 1 WHERE hash = $1 AND uses_left > 0",
+                 {crypto::token_hash(code)}) == 0)
+        return;
       found = true;
       const std::string user_id = rows[0].str(0);
-      c.exec("UPDATE enrollment_codes SET uses_left = uses_left - 1 WHERE hash = $1", {crypto::token_hash(code)});
       const std::string device_id = "d-" + crypto::random_code(12);
       c.exec("INSERT INTO devices(id, user_id, name, created_ms) VALUES ($1,$2,$3,$4)",
-             {device_id, user_id, device_name.substr(0, 100), app.now_ms()});
+             {device_id, user_id, device_name, app.now_ms()});
       out = issue_device_tokens(app, c, user_id, device_id, crypto::random_token(12));
       out["device_id"] = device_id;
       out["user"] = {{"id", user_id}, {"name", rows[0].str(1)}, {"email", rows[0].str(2)}};
@@ -308,12 +320,15 @@ void register_auth_routes(Router& router, App& app) {
         return;
       }
       const std::string family = rows[0].str(2);
-      if (!rows[0].is_null(4)) {
+      // Marking it used is conditional: when two refreshes with the same token race, the
+      // second finds it used (on PostgreSQL its UPDATE waits for the first and re-checks)
+      // and is treated as the reuse it is.
+      if (!rows[0].is_null(4) ||
+          c.exec("UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL", {app.now_ms(), crypto::token_hash(refresh)}) == 0) {
         c.exec("UPDATE tokens SET revoked_ms = $1 WHERE family = $2 AND revoked_ms IS NULL", {app.now_ms(), family});
         status = 409;
         return;
       }
-      c.exec("UPDATE tokens SET used_ms = $1 WHERE hash = $2", {app.now_ms(), crypto::token_hash(refresh)});
       out = issue_device_tokens(app, c, rows[0].str(0), rows[0].str(1), family);
     });
     if (status == 409) {

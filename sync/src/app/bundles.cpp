@@ -135,6 +135,16 @@ json App::publish_bundle(std::string_view archive, bool dry_run, const std::stri
 
   const std::int64_t now = now_ms();
   db_->write([&](db::Connection& c) {
+    // The version check above ran outside this transaction; two publishers of one course
+    // (two admins, or two server processes) must not both pass it, or an older version could
+    // replace a newer one. So: one publisher per course at a time, and check again.
+    serialize_writers(c, "trailpack:course:" + b.manifest.course_id);
+    auto cur = c.query("SELECT current_version FROM courses WHERE id = $1", {b.manifest.course_id});
+    if (!cur.empty() && cur[0].i64(0) >= b.manifest.version)
+      throw HttpError{409, "version_not_newer",
+                      "version " + std::to_string(b.manifest.version) + " is not newer than the published version " +
+                          std::to_string(cur[0].i64(0)),
+                      "manifest.json: version", {}};
     for (const auto& f : b.files) {
       const auto* mf = b.manifest.find(f.path);
       c.exec("INSERT INTO blobs(sha256, size, data) VALUES ($1,$2,$3) ON CONFLICT(sha256) DO NOTHING",

@@ -88,6 +88,14 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
     o.id = s["id"];
     s.erase("stored");  // the LRS sets stored
     Pending p{i, s, xapi::view_of(s), {}, {}, {}};
+    // Indexed columns hold these as text; PostgreSQL text cannot contain NUL (a JSON
+    // "\u0000" in an account name, say), so refuse it on every backend alike.
+    if (p.view.actor_key.find('\0') != std::string::npos || p.view.object_id.find('\0') != std::string::npos) {
+      o.status = sync::PushStatus::rejected;
+      o.error = "actor/object: identifiers cannot contain NUL characters";
+      any_failed = true;
+      continue;
+    }
     if (!own_actor.empty() && p.view.actor_key != own_actor) {
       o.status = sync::PushStatus::rejected;
       o.error = "actor: a learner can only record their own statements";
@@ -152,8 +160,19 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
       user_cache[v.actor_key] = uid;
       return uid;
     };
-    if (db_->dialect() == db::Dialect::postgres && who.kind == Principal::Kind::device)
-      c.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {who.user_id});
+    // Pull cursors are per learner and rely on a learner's statements becoming visible in
+    // seq order. PostgreSQL draws seq at INSERT but publishes rows at COMMIT, so two
+    // concurrent batches for one learner could commit out of seq order and a pull between
+    // the two commits would move the cursor past the later-committing, lower seq for good.
+    // Every batch (device, xAPI client or session) therefore locks each learner it stores
+    // for, in sorted order so two batches cannot deadlock; SQLite has one writer anyway.
+    std::set<std::string> learners;
+    if (who.kind == Principal::Kind::device) learners.insert(who.user_id);
+    for (auto& p : pending) {
+      p.user_id = user_for(p.view, p.body);
+      if (!p.user_id.empty()) learners.insert(p.user_id);
+    }
+    for (const auto& learner : learners) serialize_writers(c, learner);  // pg_advisory_xact_lock(hashtext(user_id))
     for (auto& p : pending) {
       auto& o = out.outcomes[p.index];
       const json cmp = xapi::comparable_form(p.body);
@@ -166,16 +185,18 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
         continue;
       }
       in_batch.emplace(o.id, cmp);
-      auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
-      if (!existing.empty()) {
-        const json old = xapi::comparable_form(json::parse(existing[0].str(0)));
-        if (old == cmp) {
+      auto same_as_stored = [&](const std::string& stored_body) {
+        if (xapi::comparable_form(json::parse(stored_body)) == cmp) {
           o.status = sync::PushStatus::duplicate;
         } else {
           o.status = sync::PushStatus::conflict;
           o.error = "a different statement with this id is already stored";
           conflict = true;
         }
+      };
+      auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+      if (!existing.empty()) {
+        same_as_stored(existing[0].str(0));
         continue;
       }
       if (p.view.verb == xapi::verbs::kVoided) {
@@ -186,20 +207,22 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
           conflict = true;
           continue;
         }
-        c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {p.view.object_id});
       }
       const auto& v = p.view;
-      p.user_id = user_for(v, p.body);
       auto voided_already = c.query(
           "SELECT 1 FROM statements WHERE verb = $1 AND object_id = $2 AND object_type = 'StatementRef'",
           {std::string(xapi::verbs::kVoided), o.id});
       const std::int64_t ts = v.timestamp ? v.timestamp : now;
       oldest_ts = std::min(oldest_ts, ts);
       auto opt_bool = [](const std::optional<bool>& b) { return b ? db::Value(std::int64_t{*b ? 1 : 0}) : db::Value(nullptr); };
-      c.exec(
+      // ON CONFLICT: on PostgreSQL another server process may store the same id between
+      // the SELECT above and this INSERT (READ COMMITTED; the INSERT waits for its commit).
+      // That is a duplicate or a conflict like any other, not a failed batch.
+      const std::int64_t inserted = c.exec(
           "INSERT INTO statements(id, user_id, actor_key, verb, object_id, object_type, registration, course_id, "
           "parent_id, timestamp_ms, stored_ms, device_id, client_key, voided, score_scaled, success, completion, "
-          "duration_ms, rescore_flag, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
+          "duration_ms, rescore_flag, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) "
+          "ON CONFLICT(id) DO NOTHING",
           {o.id,
            p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id),
            v.actor_key,
@@ -220,6 +243,16 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
            v.duration_ms,
            p.rescore_flag.empty() ? db::Value(nullptr) : db::Value(p.rescore_flag),
            p.body.dump()});
+      if (inserted == 0) {
+        auto winner = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+        if (winner.empty()) throw db::DbError(db::DbError::Kind::other, "statement " + o.id + " neither stored nor found");
+        same_as_stored(winner[0].str(0));
+        continue;
+      }
+      // Voiding only once this statement is stored, so a voiding statement that lost the
+      // race above never voids anything on its own. (A statement voiding itself voids nothing.)
+      if (v.verb == xapi::verbs::kVoided && v.object_id != o.id)
+        c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {v.object_id});
       o.status = sync::PushStatus::stored;
       ++stored;
     }

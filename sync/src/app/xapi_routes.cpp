@@ -173,7 +173,12 @@ void register_xapi_routes(Router& router, App& app) {
       if (q.value("related_activities", "false") == "true") {
         params.push_back(q["activity"].get<std::string>());
         const std::string ph = "$" + std::to_string(params.size());
-        where += " AND (object_id = " + ph + " OR parent_id = " + ph + " OR body LIKE '%' || " + ph + " || '%')";
+        // A literal, case-sensitive substring test (IRIs compare exactly), the same on both
+        // backends: LIKE would read '_' and '%' in the IRI as wildcards, and SQLite's LIKE
+        // ignores ASCII case where PostgreSQL's does not.
+        const std::string contains = app.db().dialect() == db::Dialect::postgres ? "strpos(body, " + ph + ") > 0"
+                                                                                 : "instr(body, " + ph + ") > 0";
+        where += " AND (object_id = " + ph + " OR parent_id = " + ph + " OR " + contains + ")";
       } else {
         add("object_id = ?", q["activity"].get<std::string>());
       }

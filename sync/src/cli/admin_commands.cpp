@@ -38,7 +38,7 @@ int cmd_init(const InitOptions& o) {
   auto app = open_app(o.database);
   const std::string org = app.create_org(o.org);
   const std::string id = app.create_user(org, o.admin_email, o.admin_name, "admin", o.admin_password);
-  std::cout << "database ready: " << o.database << "\norganisation: " << o.org << " (" << org << ")\nadmin: " << o.admin_email
+  std::cout << "database ready: " << server::db::redact_url(o.database) << "\norganisation: " << o.org << " (" << org << ")\nadmin: " << o.admin_email
             << " (" << id << ")\n";
   return 0;
 }

@@ -67,4 +67,8 @@ class Database {
   static std::unique_ptr<Database> open(const std::string& url);
 };
 
+/// `url` with its password (postgresql://user:PASSWORD@host or password=...) replaced by
+/// "***", for messages and logs. Paths and URLs without a password come back unchanged.
+std::string redact_url(const std::string& url);
+
 }  // namespace trailpack::server::db

@@ -143,11 +143,11 @@ std::string substitute(std::string sql, Dialect d) {
   return sql;
 }
 
-}  // namespace
+// Key of the session advisory lock that serializes migrating processes on PostgreSQL
+// (advisory locks are per database, so other databases on the cluster are unaffected).
+constexpr std::int64_t kMigrationLockKey = 0x747261696c706b01;  // "trailpk" + 1
 
-int schema_version() { return static_cast<int>(migrations().size()); }
-
-void migrate(Connection& c, Dialect d) {
+void migrate_locked(Connection& c, Dialect d) {
   c.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
   const auto& list = migrations();
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -174,6 +174,29 @@ void migrate(Connection& c, Dialect d) {
       throw;
     }
   }
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(migrations().size()); }
+
+void migrate(Connection& c, Dialect d) {
+  if (d == Dialect::sqlite) return migrate_locked(c, d);
+  // Two PostgreSQL processes starting at once race on CREATE TABLE IF NOT EXISTS (it is
+  // not atomic in the catalog: the loser fails on pg_type's unique index), so the whole
+  // migration runs under a session lock. The per-migration LOCK TABLE stays as the
+  // arbiter for a process that migrates without this lock (an older build).
+  c.exec("SELECT pg_advisory_lock($1)", {kMigrationLockKey});
+  try {
+    migrate_locked(c, d);
+  } catch (...) {
+    try {
+      c.exec("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
+    } catch (...) {
+    }
+    throw;
+  }
+  c.exec("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
 }
 
 }  // namespace trailpack::server::db

@@ -244,6 +244,23 @@ std::string Row::str(std::size_t i) const {
   return {};
 }
 
+std::string redact_url(const std::string& url) {
+  std::string out = url;
+  // URI form: postgresql://user:password@host/...
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // Keyword or query form: password=...
+  for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
+    pos += 9;
+    const auto end = out.find_first_of("& ", pos);
+    out.replace(pos, (end == std::string::npos ? out.size() : end) - pos, "***");
+  }
+  return out;
+}
+
 std::unique_ptr<Database> open_postgres(const std::string& url);  // pg_database.cpp
 
 std::unique_ptr<Database> Database::open(const std::string& url) {

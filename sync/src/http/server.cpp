@@ -18,6 +18,7 @@
 
 #include "http/gzip.hpp"
 #include "log.hpp"
+#include "text.hpp"
 
 namespace trailpack::server {
 
@@ -141,7 +142,12 @@ struct Session : std::enable_shared_from_this<Session> {
     for (const auto& f : msg) req.headers[lower(std::string(f.name_string()))] = std::string(f.value());
     const bool keep_alive = msg.keep_alive() && !srv.draining;
     Response res;
-    if (!decoded_path || !query || decoded_path->find('\0') != std::string::npos) {
+    // Targets must be UTF-8 text: handlers look them up in the database, and PostgreSQL
+    // refuses malformed UTF-8 and NUL in text outright.
+    bool text_ok = decoded_path && query && is_storable_text(*decoded_path);
+    if (text_ok)
+      for (const auto& [k, v] : *query) text_ok = text_ok && is_storable_text(k) && is_storable_text(v);
+    if (!text_ok) {
       res = Response::error(400, "bad_request", "the request target is not valid");
     } else {
       req.path = std::move(*decoded_path);
