@@ -99,6 +99,28 @@ TEST_CASE("limits: a Content-Length over the route's limit is 413 before any of 
   }
 }
 
+TEST_CASE("limits: a client that sends an over-limit body in one go still reads the 413", "[sync][limits]") {
+  TestServer srv(short_limits());
+  Device d = srv.enroll_learner("lea@example.com", "Lea");
+  const std::string body = padded_push(d, 400, 22 * 1024);
+  REQUIRE(body.size() > 8u * 1024 * 1024);
+  for (int i = 0; i < 3; ++i) {
+    RawConnection c(port_of(srv));
+    // Header and body in one write, as ordinary clients do, before looking for an answer.
+    c.send(request_head("POST", "/api/v1/sync/push",
+                        {"Content-Type: application/json", "Authorization: Bearer " + d.access_token,
+                         "Content-Length: " + std::to_string(body.size())}) +
+               body,
+           5s);
+    std::string why;
+    auto reply = c.read_response(5s, &why);
+    INFO("attempt " << i << ": " << why);
+    REQUIRE(reply);
+    CHECK(reply->status == 413);
+  }
+  CHECK(count_statements(srv) == 0);
+}
+
 TEST_CASE("limits: a chunked body over the limit is 413 and nothing is stored", "[sync][limits]") {
   TestServer srv(short_limits());
   Device d = srv.enroll_learner("lea@example.com", "Lea");

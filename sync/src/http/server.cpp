@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -97,7 +98,12 @@ struct Session : std::enable_shared_from_this<Session> {
     if (srv.draining) return close();
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(srv.limits.header_limit));
-    parser->body_limit(srv.router.body_limit("GET", "/"));
+    // No body limit while reading the header: Beast would refuse a Content-Length over
+    // it before on_header knows the route, and the connection would close without an
+    // answer. on_header sets the route's limit (and answers 413 for a declared length).
+    // (Not boost::none: Beast 1.74 compares the length with the optional, and every
+    // length is "greater" than none.)
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     // First request: the header deadline; later ones: the idle keep-alive timeout.
     stream.expires_after(first ? srv.limits.header_timeout : srv.limits.idle_timeout);
     mark_idle(true);
