@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -226,7 +227,28 @@ struct Session : std::enable_shared_from_this<Session> {
     out->prepare_payload();
     out->keep_alive(false);
     stream.expires_after(std::chrono::seconds(5));
-    http::async_write(stream, *out, [self = shared_from_this(), out](beast::error_code, std::size_t) { self->close(); });
+    http::async_write(stream, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->linger_close();
+    });
+  }
+
+  // The client may still be sending the body we refused. Closing with unread data makes
+  // the kernel reset the connection, and a reset can discard our answer before the client
+  // reads it. So: half-close, read and drop what still arrives for up to 2 s, then close.
+  void linger_close() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream.expires_after(std::chrono::seconds(2));
+    drain(std::make_shared<std::array<char, 16384>>());
+  }
+
+  void drain(std::shared_ptr<std::array<char, 16384>> scratch) {
+    stream.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();  // EOF from the client, or the 2 s are up
+      self->drain(scratch);
+    });
   }
 
   void close() {
