@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/failure_limiter.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "metrics.hpp"
@@ -64,6 +65,7 @@ class App {
   const Config& config() const { return config_; }
   db::Database& db() { return *db_; }
   Metrics& metrics() { return metrics_; }
+  FailureLimiter& failure_limiter() { return failures_; }
   std::int64_t now_ms() const;
 
   // --- identities (auth.cpp) ---
@@ -107,6 +109,7 @@ class App {
   Config config_;
   std::unique_ptr<db::Database> db_;
   Metrics metrics_;
+  FailureLimiter failures_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
 };
