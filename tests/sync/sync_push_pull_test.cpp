@@ -194,6 +194,19 @@ TEST_CASE("sync push: a learner cannot void another learner's statement", "[sync
   voiding["object"]["id"] = own["id"];
   CHECK(results_of(push(srv, lea, {voiding}))[0]["status"] == "stored");
   CHECK(count_statements_where(srv, "id = $1 AND voided = 1", {own["id"]}) == 1);
+
+  // Nor in advance: a voiding statement for an id that Sam only records later.
+  voiding["id"] = uuid_n(5);
+  voiding["object"]["id"] = uuid_n(6);
+  CHECK(results_of(push(srv, lea, {voiding}))[0]["status"] == "stored");
+  REQUIRE(results_of(push(srv, sam, {statement(sam, uuid_n(6), kCompleted, "urn:trailpack:course:demo:item:final")}))[0]["status"] == "stored");
+  CHECK(count_statements_where(srv, "id = $1 AND voided = 0", {uuid_n(6)}) == 1);
+  // Lea's own later statement is voided by her earlier voiding statement.
+  voiding["id"] = uuid_n(7);
+  voiding["object"]["id"] = uuid_n(8);
+  CHECK(results_of(push(srv, lea, {voiding}))[0]["status"] == "stored");
+  REQUIRE(results_of(push(srv, lea, {statement(lea, uuid_n(8), kCompleted, "urn:trailpack:course:demo:item:final")}))[0]["status"] == "stored");
+  CHECK(count_statements_where(srv, "id = $1 AND voided = 1", {uuid_n(8)}) == 1);
 }
 
 TEST_CASE("sync push: 501 statements are refused whole with 400", "[sync][push][limits]") {
