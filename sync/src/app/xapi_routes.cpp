@@ -109,9 +109,12 @@ void register_xapi_routes(Router& router, App& app) {
     require_version_header(req);
     Principal p = require_xapi(app, req, false);
     const bool learner = p.kind == Principal::Kind::device || (p.kind == Principal::Kind::session && p.role == "learner");
-    const std::string format = req.query_param("format").value_or("exact");
-    if (format != "exact" && format != "ids" && format != "canonical")
-      throw HttpError{400, "invalid_parameter", "format must be exact, ids or canonical", "format", {}};
+    std::string format = req.query_param("format").value_or("exact");
+    auto check_format = [&] {
+      if (format != "exact" && format != "ids" && format != "canonical")
+        throw HttpError{400, "invalid_parameter", "format must be exact, ids or canonical", "format", {}};
+    };
+    check_format();
     auto finish = [&](json s) {
       if (format == "ids") to_ids_format(s);
       return s;
@@ -139,15 +142,22 @@ void register_xapi_routes(Router& router, App& app) {
       return with_version(r);
     }
 
-    // Query. `more` carries the original filters plus the last seq served.
+    // Query. `more` carries the original filters (format included) plus the last seq
+    // served. It comes back from the client, so it is checked like any other input.
     json q = json::object();
     std::int64_t after = 0;
     if (auto more = req.query_param("more")) {
       auto decoded = base64_decode(*more);
       json m = decoded ? json::parse(*decoded, nullptr, false) : json();
-      if (!m.is_object()) throw HttpError{400, "invalid_parameter", "more is not a valid continuation", "more", {}};
+      bool valid = m.is_object() && m.contains("q") && m["q"].is_object() && m.contains("after") &&
+                   m["after"].is_number_integer() && m["after"].get<std::int64_t>() > 0;
+      if (valid)
+        for (const auto& [k, v] : m["q"].items()) valid = valid && v.is_string();
+      if (!valid) throw HttpError{400, "invalid_parameter", "more is not a valid continuation", "more", {}};
       q = m["q"];
-      after = m.value("after", std::int64_t{0});
+      after = m["after"].get<std::int64_t>();
+      format = q.value("format", "exact");
+      check_format();
     } else {
       for (const char* k : {"agent", "verb", "activity", "registration", "since", "until", "limit", "ascending", "related_activities", "related_agents", "format"})
         if (auto v = req.query_param(k)) q[k] = *v;
