@@ -300,6 +300,11 @@ TEST_CASE("bundles: files are served by SHA-256 with immutable caching and byte 
   CHECK(suffix.status == 206);
   CHECK(suffix.body == svg.substr(svg.size() - 10));
   CHECK(suffix.headers["content-range"] == "bytes " + std::to_string(svg.size() - 10) + "-" + std::to_string(svg.size() - 1) + "/" + size);
+  auto longer = with("bytes=-100000");  // longer than the file: all of it
+  CHECK(longer.status == 206);
+  CHECK(longer.body == svg);
+  CHECK(longer.headers["content-range"] == "bytes 0-" + std::to_string(svg.size() - 1) + "/" + size);
+  CHECK(with("bytes=-0").status == 416);
   auto unsatisfiable = with("bytes=" + size + "-");
   CHECK(unsatisfiable.status == 416);
   CHECK(unsatisfiable.headers["content-range"] == "bytes */" + size);
