@@ -131,6 +131,14 @@ TEST_CASE("enrollment: a code works as many times as its uses, and not after it 
   auto missing = srv.post("/api/v1/auth/enroll", json{{"device_name", "x"}}.dump());
   CHECK(missing.status == 400);
   CHECK(error_where(missing) == "code");
+
+  // A device name that is not a string is a clear 400, and the code is not used up.
+  const std::string one = srv.app().create_enrollment_code(uid, 3600, 1);
+  auto bad_name = srv.post("/api/v1/auth/enroll", json{{"code", one}, {"device_name", 5}}.dump());
+  CHECK(bad_name.status == 400);
+  CHECK(error_code(bad_name) == "invalid_request");
+  CHECK(error_where(bad_name) == "device_name");
+  CHECK(srv.post("/api/v1/auth/enroll", json{{"code", one}, {"device_name", "tablet"}}.dump()).status == 200);
 }
 
 TEST_CASE("limiter: the 11th failed login from one address is 429 with Retry-After", "[sync][auth][limits]") {

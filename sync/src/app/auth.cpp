@@ -224,6 +224,8 @@ void register_auth_routes(Router& router, App& app) {
     std::string code = str_field(body, "code", 64);
     code.erase(std::remove_if(code.begin(), code.end(), [](char c) { return c == '-' || c == ' '; }), code.end());
     for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (body.contains("device_name") && !body["device_name"].is_string())
+      throw HttpError{400, "invalid_request", "\"device_name\" must be a string", "device_name", {}};
     const std::string device_name = body.value("device_name", "");
     json out;
     bool found = false;
