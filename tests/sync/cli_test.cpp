@@ -150,3 +150,23 @@ TEST_CASE("cli: publish to a real server, with a dry run", "[sync][cli]") {
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.output.find("sign-in failed (401): wrong email or password") != std::string::npos);
 }
+
+// The course compiler merges a quiz file into its item before validating, and reports a
+// mistake in the quiz file at its place in course.json ("course.json: modules[0].items[2]
+// .pass_mark"), so the author is sent to the wrong file. That is in the core
+// (shared/src/bundle/authoring.cpp), outside the server; this test records the expected
+// message and is marked to fail until the core names the quiz file.
+TEST_CASE("cli: KNOWN BUG in the core - a mistake inside a quiz file is reported against course.json",
+          "[sync][cli][!shouldfail]") {
+  TempDir tmp;
+  const std::string key = (tmp.path / "k").string();
+  REQUIRE(run_cli({"keygen", "-o", key}).exit_code == 0);
+  const fs::path dir = copy_demo(tmp);
+  json quiz = json::parse(read_text(dir / "quizzes" / "check.json"));
+  quiz["pass_mark"] = "high";
+  write_text(dir / "quizzes" / "check.json", quiz.dump(2));
+  auto pack = run_cli({"pack", dir.string(), "-o", (tmp.path / "out.tpk").string(), "--key", key + ".key"});
+  INFO(pack.output);
+  REQUIRE(pack.exit_code == 1);
+  CHECK(pack.output.find("quizzes/check.json: pass_mark") != std::string::npos);
+}
