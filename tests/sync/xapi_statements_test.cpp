@@ -113,6 +113,30 @@ TEST_CASE("xAPI: a missing or unsupported X-Experience-API-Version is 400", "[sy
   CHECK(ok.headers["x-experience-api-version"] == "1.0.3");
 }
 
+TEST_CASE("xAPI: every response carries X-Experience-API-Version, errors included (1.0.3 part three 6.2)",
+          "[sync][xapi]") {
+  Lrs lrs;
+  const json s = make(uuid_n(1), agent_mbox("ann"), kCompleted, "http://example.com/a");
+  std::vector<std::pair<int, trailpack::server::ClientResponse>> answers;
+  answers.emplace_back(400, lrs.srv.post("/xapi/statements", s.dump(), xapi_headers(lrs.rw, "")));
+  answers.emplace_back(401, lrs.post(s, basic_auth("nobody", "x")));
+  answers.emplace_back(403, lrs.post(s, lrs.ro));
+  answers.emplace_back(200, lrs.post(s));
+  json changed = s;
+  changed["verb"]["id"] = kExperienced;
+  answers.emplace_back(409, lrs.post(changed));
+  answers.emplace_back(204, lrs.put(uuid_n(1), s));
+  answers.emplace_back(200, lrs.get("?statementId=" + uuid_n(1)));
+  answers.emplace_back(404, lrs.get("?statementId=" + uuid_n(2)));
+  answers.emplace_back(400, lrs.get("?since=never"));
+  answers.emplace_back(200, lrs.srv.get("/xapi/about"));
+  for (auto& [status, res] : answers) {
+    INFO(status << " " << res.body);
+    CHECK(res.status == status);
+    CHECK(res.headers["x-experience-api-version"] == "1.0.3");
+  }
+}
+
 TEST_CASE("xAPI: Basic credentials and scopes", "[sync][xapi]") {
   Lrs lrs;
   const json s = make(uuid_n(1), agent_mbox("ann"), kCompleted, "http://example.com/a");

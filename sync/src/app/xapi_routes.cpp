@@ -27,6 +27,19 @@ Response with_version(Response r) {
   return r;
 }
 
+// "Every response from the LRS MUST include" X-Experience-API-Version (xAPI 1.0.3,
+// part three, 6.2): errors included, which the router builds from HttpError.
+Handler lrs(Handler h) {
+  return [h = std::move(h)](Request& req) {
+    try {
+      return h(req);
+    } catch (HttpError& e) {
+      e.headers.emplace_back("X-Experience-API-Version", xapi::kVersion);
+      throw;
+    }
+  };
+}
+
 Principal require_xapi(App& app, const Request& req, bool write) {
   Principal p = app.authenticate(req);
   if (p.kind == Principal::Kind::none)
@@ -102,10 +115,10 @@ void register_xapi_routes(Router& router, App& app) {
     for (const auto& o : out.outcomes) ids.push_back(o.id);
     return with_version(Response::json(200, ids));
   };
-  router.add("PUT", "/xapi/statements", [put_or_post](Request& req) { return put_or_post(req, true); }, {.body_limit = 4 << 20});
-  router.add("POST", "/xapi/statements", [put_or_post](Request& req) { return put_or_post(req, false); }, {.body_limit = 16 << 20});
+  router.add("PUT", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, true); }), {.body_limit = 4 << 20});
+  router.add("POST", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, false); }), {.body_limit = 16 << 20});
 
-  router.add("GET", "/xapi/statements", [&app](Request& req) {
+  router.add("GET", "/xapi/statements", lrs([&app](Request& req) {
     require_version_header(req);
     Principal p = require_xapi(app, req, false);
     const bool learner = p.kind == Principal::Kind::device || (p.kind == Principal::Kind::session && p.role == "learner");
@@ -230,7 +243,7 @@ void register_xapi_routes(Router& router, App& app) {
     Response r = Response::json(200, result);
     r.header("X-Experience-API-Consistent-Through", consistent);
     return with_version(r);
-  });
+  }));
 }
 
 }  // namespace trailpack::server
