@@ -372,6 +372,31 @@ TEST_CASE("xAPI: query filters agent, verb, activity, registration, since, until
   CHECK(trailpack::parse_timestamp(all.headers["x-experience-api-consistent-through"]).has_value());
 }
 
+TEST_CASE("xAPI: related_activities matches the activity anywhere in the statement, and only that activity",
+          "[sync][xapi]") {
+  Lrs lrs;
+  json in_parent = make(uuid_n(2), agent_mbox("ann"), kCompleted, "http://example.com/q1");
+  in_parent["context"] = {{"contextActivities", {{"parent", json::array({{{"id", "http://example.com/a"}}})}}}};
+  json in_grouping = make(uuid_n(3), agent_mbox("ann"), kCompleted, "http://example.com/q2");
+  in_grouping["context"] = {{"contextActivities", {{"grouping", json::array({{{"id", "http://example.com/a"}}})}}}};
+  json longer = make(uuid_n(4), agent_mbox("ann"), kCompleted, "http://example.com/ab");
+  json other_case = make(uuid_n(5), agent_mbox("ann"), kCompleted, "http://example.com/A");
+  json wildcard = make(uuid_n(6), agent_mbox("ann"), kCompleted, "http://example.com/x");
+  wildcard["context"] = {{"contextActivities", {{"grouping", json::array({{{"id", "http://example.com/a_b"}}})}}}};
+  REQUIRE(lrs.post(json::array({make(uuid_n(1), agent_mbox("ann"), kCompleted, "http://example.com/a"), in_parent,
+                                in_grouping, longer, other_case, wildcard}))
+              .status == 200);
+  auto q = [&](const std::string& query) {
+    auto ids = ids_of(body_json(lrs.get(query)));
+    return std::set<std::string>(ids.begin(), ids.end());
+  };
+  CHECK(q("?activity=" + url_encode("http://example.com/a")) == std::set<std::string>{uuid_n(1)});
+  CHECK(q("?related_activities=true&activity=" + url_encode("http://example.com/a")) ==
+        std::set<std::string>{uuid_n(1), uuid_n(2), uuid_n(3)});
+  CHECK(q("?related_activities=true&activity=" + url_encode("http://example.com/a_b")) == std::set<std::string>{uuid_n(6)});
+  CHECK(q("?related_activities=true&activity=" + url_encode("http://example.com/a%b")).empty());
+}
+
 TEST_CASE("xAPI: more paging walks every result exactly once, keeping the filters and the format", "[sync][xapi]") {
   Lrs lrs;
   json batch = json::array();

@@ -193,9 +193,17 @@ void register_xapi_routes(Router& router, App& app) {
     if (q.contains("verb")) add("verb = ?", q["verb"].get<std::string>());
     if (q.contains("activity")) {
       if (q.value("related_activities", "false") == "true") {
-        params.push_back(q["activity"].get<std::string>());
+        const std::string iri = q["activity"].get<std::string>();
+        params.push_back(iri);
         const std::string ph = "$" + std::to_string(params.size());
-        where += " AND (object_id = " + ph + " OR parent_id = " + ph + " OR body LIKE '%' || " + ph + " || '%')";
+        // Anywhere else in the statement (context activities, a sub-statement): the IRI
+        // as a whole JSON string, found as exact bytes. Not LIKE: it ignores case and
+        // treats % and _ as wildcards, and an unquoted ".../a" also matched ".../ab".
+        params.push_back(json(iri).dump());
+        const std::string quoted = "$" + std::to_string(params.size());
+        const std::string contains = app.db().dialect() == db::Dialect::sqlite ? "instr(body, " + quoted + ") > 0"
+                                                                               : "strpos(body, " + quoted + ") > 0";
+        where += " AND (object_id = " + ph + " OR parent_id = " + ph + " OR " + contains + ")";
       } else {
         add("object_id = ?", q["activity"].get<std::string>());
       }
