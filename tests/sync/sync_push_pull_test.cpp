@@ -353,3 +353,22 @@ TEST_CASE("sync pull: a second device of the same learner receives the first dev
   REQUIRE(sams.status == 200);
   CHECK(body_json(sams)["statements"].size() == 3);
 }
+
+TEST_CASE("sync pull: a client that accepts gzip gets a gzip body", "[sync][pull]") {
+  TestServer srv;
+  Device d = srv.enroll_learner("lea@example.com", "Lea");
+  REQUIRE(body_json(push(srv, d, batch(d, 1, 20)))["stored"] == 20);
+  auto headers = TestServer::bearer(d.access_token);
+  headers["accept-encoding"] = "gzip";
+  auto res = srv.post("/api/v1/sync/pull", json{{"protocol", 1}, {"cursor", 0}}.dump(), headers);
+  REQUIRE(res.status == 200);
+  CHECK(res.headers["content-encoding"] == "gzip");
+  CHECK(res.headers["vary"] == "Accept-Encoding");
+  std::string plain;
+  REQUIRE(trailpack::server::gzip_inflate(res.body, 1 << 20, plain) == trailpack::server::InflateStatus::ok);
+  CHECK(json::parse(plain)["statements"].size() == 20);
+  // Without Accept-Encoding: plain JSON.
+  auto identity = pull(srv, d, 0);
+  CHECK_FALSE(identity.headers.count("content-encoding"));
+  CHECK(body_json(identity)["statements"].size() == 20);
+}
