@@ -86,6 +86,16 @@ TEST_CASE("limits: a Content-Length over the route's limit is 413 before any of 
     REQUIRE(reply);
     CHECK(reply->status == 413);
   }
+  SECTION("more than any route accepts (1 GiB) is a 413 too, not a silent close") {
+    RawConnection c(port_of(srv));
+    REQUIRE(c.send(request_head("POST", "/api/v1/bundles",
+                                {"Content-Type: application/octet-stream", "Authorization: Bearer " + d.access_token,
+                                 "Content-Length: " + std::to_string(1ull << 30)})));
+    auto reply = c.read_response(1500ms);
+    REQUIRE(reply);
+    CHECK(reply->status == 413);
+    CHECK(json::parse(reply->body)["error"]["code"] == "body_too_large");
+  }
   SECTION("exactly at the limit is read") {
     RawConnection c(port_of(srv));
     const std::string body = json{{"protocol", 1}, {"cursor", 0}}.dump();

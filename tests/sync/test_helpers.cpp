@@ -217,8 +217,7 @@ std::optional<std::chrono::milliseconds> RawConnection::wait_closed(std::chrono:
   std::function<void()> read_more = [&] {
     impl_->socket.async_read_some(net::buffer(scratch), [&](beast::error_code ec, std::size_t) {
       if (ec) {
-        closed = ec != net::error::operation_aborted;
-        if (closed) return;
+        closed = ec != net::error::operation_aborted;  // EOF or reset; aborted is our own timeout
         return;
       }
       read_more();
