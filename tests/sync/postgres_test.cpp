@@ -186,7 +186,7 @@ std::string read_file(const fs::path& p) {
 std::string pack_example(const trailpack::server::crypto::KeyPair& kp,
                          const std::function<void(std::vector<trailpack::bundle::SourceFile>&)>& edit = {}) {
   namespace bundle = trailpack::bundle;
-  const fs::path dir = fs::path(TRAILPACK_SOURCE_DIR) / "docs/examples/safety-basics";
+  const fs::path dir = fs::path(TRAILPACK_SOURCE_DIR) / "tests/fixtures/courses/safety-basics";
   std::vector<bundle::SourceFile> sources;
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.is_regular_file()) sources.push_back({fs::relative(e.path(), dir).generic_string(), read_file(e.path())});

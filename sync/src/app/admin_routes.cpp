@@ -175,7 +175,15 @@ void register_admin_routes(Router& router, App& app) {
               continue;
             }
             const std::string team = field(r, "team"), site = field(r, "site"), job = field(r, "job_role");
-            auto existing = c.query("SELECT id, name, role, team, site, job_role FROM users WHERE email = $1", {email});
+            auto existing = c.query("SELECT id, name, role, team, site, job_role, org_id FROM users WHERE email = $1", {email});
+            // An import manages this organisation's learners and managers: it never
+            // demotes an admin (possibly the one importing) or takes over another org's user.
+            if (!existing.empty() && existing[0].str(6) != p.org_id) problem = email + " belongs to another organisation";
+            else if (!existing.empty() && existing[0].str(2) == "admin") problem = email + " is an admin; an import does not change admins";
+            if (!problem.empty()) {
+              errors.push_back({{"line", r.line}, {"message", problem}});
+              continue;
+            }
             std::string id;
             if (existing.empty()) {
               id = "u-" + crypto::random_code(10);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/failure_limiter.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "metrics.hpp"
@@ -65,6 +66,7 @@ class App {
   const Config& config() const { return config_; }
   db::Database& db() { return *db_; }
   Metrics& metrics() { return metrics_; }
+  FailureLimiter& failure_limiter() { return failures_; }
   std::int64_t now_ms() const;
   /// Open HTTP connections, for /metrics (the HTTP server registers its counter).
   void set_connection_counter(std::function<std::size_t()> counter) { connection_counter_ = std::move(counter); }
@@ -116,6 +118,7 @@ class App {
   std::unique_ptr<db::Database> db_;
   Metrics metrics_;
   std::function<std::size_t()> connection_counter_;
+  FailureLimiter failures_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
 };

@@ -3,8 +3,6 @@
 // xAPI clients with HTTP Basic and scopes. Every token is random and stored hashed.
 #include <algorithm>
 #include <chrono>
-#include <mutex>
-#include <unordered_map>
 
 #include "app/app.hpp"
 #include "crypto.hpp"
@@ -23,46 +21,8 @@ bool Principal::has_scope(const std::string& s) const {
 
 namespace {
 
-// Failed attempts per client address: 10 per minute, then 429 until the window ends.
-class FailureLimiter {
- public:
-  std::int64_t retry_after_s(const std::string& key, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = map_.find(key);
-    if (it == map_.end() || now_ms - it->second.start >= kWindowMs) return 0;
-    if (it->second.failures < kMaxFailures) return 0;
-    return (kWindowMs - (now_ms - it->second.start)) / 1000 + 1;
-  }
-  void fail(const std::string& key, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (map_.size() > 100000) map_.clear();  // bounded memory under address spraying
-    auto& e = map_[key];
-    if (now_ms - e.start >= kWindowMs) e = {now_ms, 0};
-    e.failures++;
-  }
-  void succeed(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    map_.erase(key);
-  }
-
- private:
-  static constexpr std::int64_t kWindowMs = 60'000;
-  static constexpr int kMaxFailures = 10;
-  struct Entry {
-    std::int64_t start = 0;
-    int failures = 0;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Entry> map_;
-};
-
-FailureLimiter& limiter() {
-  static FailureLimiter l;
-  return l;
-}
-
 void check_not_limited(App& app, const Request& req, const std::string& what) {
-  if (auto wait = limiter().retry_after_s(what + "|" + req.remote, app.now_ms()); wait > 0)
+  if (auto wait = app.failure_limiter().retry_after_s(what + "|" + req.remote, app.now_ms()); wait > 0)
     throw HttpError{429, "too_many_attempts", "too many failed attempts; try again in " + std::to_string(wait) + " s", {},
                     {{"Retry-After", std::to_string(wait)}}};
 }
@@ -248,11 +208,11 @@ void register_auth_routes(Router& router, App& app) {
     static const std::string dummy = crypto::hash_password("not-a-password");
     const bool ok = crypto::verify_password(hash.empty() ? dummy : hash, password) && !hash.empty();
     if (!ok || user.is_null() || user["role"] == "learner") {
-      limiter().fail("login|" + req.remote, app.now_ms());
+      app.failure_limiter().fail("login|" + req.remote, app.now_ms());
       log_event("warn", "login_failed", {{"remote", req.remote}});
       throw HttpError{401, "invalid_credentials", "wrong email or password", {}, {}};
     }
-    limiter().succeed("login|" + req.remote);
+    app.failure_limiter().succeed("login|" + req.remote);
     const std::string token = crypto::random_token();
     const std::int64_t exp = app.now_ms() + app.config().session_ttl_s * 1000;
     app.db().write([&](db::Connection& c) {
@@ -269,6 +229,8 @@ void register_auth_routes(Router& router, App& app) {
     std::string code = str_field(body, "code", 64);
     code.erase(std::remove_if(code.begin(), code.end(), [](char c) { return c == '-' || c == ' '; }), code.end());
     for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (body.contains("device_name") && !body["device_name"].is_string())
+      throw HttpError{400, "invalid_request", "\"device_name\" must be a string", "device_name", {}};
     std::string device_name = body.value("device_name", "");
     if (!is_storable_text(device_name))
       throw HttpError{400, "invalid_request", "\"device_name\" contains a NUL character", "device_name", {}};
@@ -297,10 +259,10 @@ void register_auth_routes(Router& router, App& app) {
       out["home_page"] = app.config().public_url;
     });
     if (!found) {
-      limiter().fail("enroll|" + req.remote, app.now_ms());
+      app.failure_limiter().fail("enroll|" + req.remote, app.now_ms());
       throw HttpError{401, "invalid_code", "this enrollment code is unknown, used up or expired", {}, {}};
     }
-    limiter().succeed("enroll|" + req.remote);
+    app.failure_limiter().succeed("enroll|" + req.remote);
     out["trusted_keys"] = app.trusted_keys_json();
     return Response::json(200, out);
   });

@@ -233,9 +233,16 @@ void register_bundle_routes(Router& router, App& app) {
       const std::string spec = range->substr(6);
       const auto dash = spec.find('-');
       try {
-        const std::size_t start = std::stoull(spec.substr(0, dash));
-        std::size_t end = data.size() - 1;
-        if (dash != std::string::npos && dash + 1 < spec.size()) end = std::min<std::size_t>(std::stoull(spec.substr(dash + 1)), end);
+        std::size_t start = 0, end = data.size() - 1;
+        if (dash == 0) {
+          // "bytes=-N": the last N bytes (RFC 9110 14.1.1).
+          const std::size_t n = std::stoull(spec.substr(1));
+          if (n == 0) throw std::out_of_range("range");
+          start = n >= data.size() ? 0 : data.size() - n;
+        } else {
+          start = std::stoull(spec.substr(0, dash));
+          if (dash != std::string::npos && dash + 1 < spec.size()) end = std::min<std::size_t>(std::stoull(spec.substr(dash + 1)), end);
+        }
         if (start >= data.size() || start > end) throw std::out_of_range("range");
         res.status = 206;
         res.header("Content-Range", "bytes " + std::to_string(start) + "-" + std::to_string(end) + "/" + std::to_string(data.size()));

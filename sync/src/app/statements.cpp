@@ -137,132 +137,148 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
   const std::int64_t now = now_ms();
   std::int64_t stored = 0;
   std::int64_t oldest_ts = now;
-  bool conflict = false;
-  db_->write([&](db::Connection& c) {
-    stored = 0;
-    conflict = false;
-    std::map<std::string, json> in_batch;  // id -> comparable form of the first occurrence
-    std::map<std::string, std::string> user_cache;
-    auto user_for = [&](const xapi::StatementView& v, const json& s) -> std::string {
-      if (who.kind == Principal::Kind::device) return who.user_id;
-      auto it = user_cache.find(v.actor_key);
-      if (it != user_cache.end()) return it->second;
-      std::string uid;
-      const json& actor = s["actor"];
-      if (actor.contains("account") && actor["account"].value("homePage", "") == config_.public_url) {
-        auto rows = c.query("SELECT id FROM users WHERE id = $1", {actor["account"].value("name", "")});
-        if (!rows.empty()) uid = rows[0].str(0);
-      } else if (actor.contains("mbox") && actor["mbox"].is_string()) {
-        const std::string mbox = actor["mbox"];
-        auto rows = c.query("SELECT id FROM users WHERE email = $1", {mbox.substr(7)});
-        if (!rows.empty()) uid = rows[0].str(0);
-      }
-      user_cache[v.actor_key] = uid;
-      return uid;
-    };
-    // Pull cursors are per learner and rely on a learner's statements becoming visible in
-    // seq order. PostgreSQL draws seq at INSERT but publishes rows at COMMIT, so two
-    // concurrent batches for one learner could commit out of seq order and a pull between
-    // the two commits would move the cursor past the later-committing, lower seq for good.
-    // Every batch (device, xAPI client or session) therefore locks each learner it stores
-    // for, in sorted order so two batches cannot deadlock; SQLite has one writer anyway.
-    std::set<std::string> learners;
-    if (who.kind == Principal::Kind::device) learners.insert(who.user_id);
-    for (auto& p : pending) {
-      p.user_id = user_for(p.view, p.body);
-      if (!p.user_id.empty()) learners.insert(p.user_id);
-    }
-    for (const auto& learner : learners) serialize_writers(c, learner);  // pg_advisory_xact_lock(hashtext(user_id))
-    for (auto& p : pending) {
-      auto& o = out.outcomes[p.index];
-      const json cmp = xapi::comparable_form(p.body);
-      if (auto it = in_batch.find(o.id); it != in_batch.end()) {
-        o.status = it->second == cmp ? sync::PushStatus::duplicate : sync::PushStatus::conflict;
-        if (o.status == sync::PushStatus::conflict) {
-          o.error = "another statement in this batch has the same id with different content";
-          conflict = true;
+  bool failed = false;  // a conflict or a statement refused inside the transaction
+  // Atomic batches (xAPI) roll back on any failure; the caller answers from the outcomes.
+  struct RollBack {};
+  try {
+    db_->write([&](db::Connection& c) {
+      stored = 0;
+      failed = false;
+      std::map<std::string, json> in_batch;  // id -> comparable form of the first occurrence
+      std::map<std::string, std::string> user_cache;
+      auto user_for = [&](const xapi::StatementView& v, const json& s) -> std::string {
+        if (who.kind == Principal::Kind::device) return who.user_id;
+        auto it = user_cache.find(v.actor_key);
+        if (it != user_cache.end()) return it->second;
+        std::string uid;
+        const json& actor = s["actor"];
+        if (actor.contains("account") && actor["account"].value("homePage", "") == config_.public_url) {
+          auto rows = c.query("SELECT id FROM users WHERE id = $1", {actor["account"].value("name", "")});
+          if (!rows.empty()) uid = rows[0].str(0);
+        } else if (actor.contains("mbox") && actor["mbox"].is_string()) {
+          const std::string mbox = actor["mbox"];
+          auto rows = c.query("SELECT id FROM users WHERE email = $1", {mbox.substr(7)});
+          if (!rows.empty()) uid = rows[0].str(0);
         }
-        continue;
-      }
-      in_batch.emplace(o.id, cmp);
-      auto same_as_stored = [&](const std::string& stored_body) {
-        if (xapi::comparable_form(json::parse(stored_body)) == cmp) {
-          o.status = sync::PushStatus::duplicate;
-        } else {
-          o.status = sync::PushStatus::conflict;
-          o.error = "a different statement with this id is already stored";
-          conflict = true;
-        }
+        user_cache[v.actor_key] = uid;
+        return uid;
       };
-      auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
-      if (!existing.empty()) {
-        same_as_stored(existing[0].str(0));
-        continue;
+      // Pull cursors are per learner and rely on a learner's statements becoming visible in
+      // seq order. PostgreSQL draws seq at INSERT but publishes rows at COMMIT, so two
+      // concurrent batches for one learner could commit out of seq order and a pull between
+      // the two commits would move the cursor past the later-committing, lower seq for good.
+      // Every batch (device, xAPI client or session) therefore locks each learner it stores
+      // for, in sorted order so two batches cannot deadlock; SQLite has one writer anyway.
+      std::set<std::string> learners;
+      if (who.kind == Principal::Kind::device) learners.insert(who.user_id);
+      for (auto& p : pending) {
+        p.user_id = user_for(p.view, p.body);
+        if (!p.user_id.empty()) learners.insert(p.user_id);
       }
-      if (p.view.verb == xapi::verbs::kVoided) {
-        auto target = c.query("SELECT verb FROM statements WHERE id = $1", {p.view.object_id});
-        if (!target.empty() && target[0].str(0) == xapi::verbs::kVoided) {
-          o.status = sync::PushStatus::rejected;
-          o.error = "object: a voiding statement cannot void another voiding statement";
-          conflict = true;
+      for (const auto& learner : learners) serialize_writers(c, learner);  // pg_advisory_xact_lock(hashtext(user_id))
+      for (auto& p : pending) {
+        auto& o = out.outcomes[p.index];
+        const json cmp = xapi::comparable_form(p.body);
+        if (auto it = in_batch.find(o.id); it != in_batch.end()) {
+          o.status = it->second == cmp ? sync::PushStatus::duplicate : sync::PushStatus::conflict;
+          if (o.status == sync::PushStatus::conflict) {
+            o.error = "another statement in this batch has the same id with different content";
+            failed = true;
+          }
           continue;
         }
+        in_batch.emplace(o.id, cmp);
+        auto same_as_stored = [&](const std::string& stored_body) {
+          if (xapi::comparable_form(json::parse(stored_body)) == cmp) {
+            o.status = sync::PushStatus::duplicate;
+          } else {
+            o.status = sync::PushStatus::conflict;
+            o.error = "a different statement with this id is already stored";
+            failed = true;
+          }
+        };
+        auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+        if (!existing.empty()) {
+          same_as_stored(existing[0].str(0));
+          continue;
+        }
+        if (p.view.verb == xapi::verbs::kVoided) {
+          auto target = c.query("SELECT verb, user_id FROM statements WHERE id = $1", {p.view.object_id});
+          if (!target.empty() && target[0].str(0) == xapi::verbs::kVoided) {
+            o.status = sync::PushStatus::rejected;
+            o.error = "object: a voiding statement cannot void another voiding statement";
+            failed = true;
+            continue;
+          }
+          // Whoever may only record their own statements may only void their own.
+          if (!own_actor.empty() && !target.empty() && target[0].str(1) != who.user_id) {
+            o.status = sync::PushStatus::rejected;
+            o.error = "object: a learner can only void their own statements";
+            failed = true;
+            continue;
+          }
+        }
+        const auto& v = p.view;
+        // A voiding statement that arrived first counts when an xAPI client sent it or it
+        // is the same user's (a learner cannot void someone else's statement in advance).
+        auto voided_already = c.query(
+            "SELECT 1 FROM statements WHERE verb = $1 AND object_id = $2 AND object_type = 'StatementRef' "
+            "AND (client_key IS NOT NULL OR user_id = $3)",
+            {std::string(xapi::verbs::kVoided), o.id, p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id)});
+        const std::int64_t ts = v.timestamp ? v.timestamp : now;
+        oldest_ts = std::min(oldest_ts, ts);
+        auto opt_bool = [](const std::optional<bool>& b) { return b ? db::Value(std::int64_t{*b ? 1 : 0}) : db::Value(nullptr); };
+        // ON CONFLICT: on PostgreSQL another server process may store the same id between
+        // the SELECT above and this INSERT (READ COMMITTED; the INSERT waits for its commit).
+        // That is a duplicate or a conflict like any other, not a failed batch.
+        const std::int64_t inserted = c.exec(
+            "INSERT INTO statements(id, user_id, actor_key, verb, object_id, object_type, registration, course_id, "
+            "parent_id, timestamp_ms, stored_ms, device_id, client_key, voided, score_scaled, success, completion, "
+            "duration_ms, rescore_flag, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) "
+            "ON CONFLICT(id) DO NOTHING",
+            {o.id,
+             p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id),
+             v.actor_key,
+             v.verb,
+             v.object_id,
+             v.object_type,
+             v.registration.empty() ? db::Value(nullptr) : db::Value(v.registration),
+             p.course_id.empty() ? db::Value(nullptr) : db::Value(p.course_id),
+             v.parent.empty() ? db::Value(nullptr) : db::Value(v.parent),
+             ts,
+             now,
+             device_id.empty() ? db::Value(nullptr) : db::Value(device_id),
+             who.client_key.empty() ? db::Value(nullptr) : db::Value(who.client_key),
+             std::int64_t{voided_already.empty() ? 0 : 1},
+             v.scaled ? db::Value(*v.scaled) : db::Value(nullptr),
+             opt_bool(v.success),
+             opt_bool(v.completion),
+             v.duration_ms,
+             p.rescore_flag.empty() ? db::Value(nullptr) : db::Value(p.rescore_flag),
+             p.body.dump()});
+        if (inserted == 0) {
+          auto winner = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+          if (winner.empty()) throw db::DbError(db::DbError::Kind::other, "statement " + o.id + " neither stored nor found");
+          same_as_stored(winner[0].str(0));
+          continue;
+        }
+        // Voiding only once this statement is stored, so a voiding statement that lost the
+        // race above never voids anything on its own. (A statement voiding itself voids nothing.)
+        if (v.verb == xapi::verbs::kVoided && v.object_id != o.id)
+          c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {v.object_id});
+        o.status = sync::PushStatus::stored;
+        ++stored;
       }
-      const auto& v = p.view;
-      auto voided_already = c.query(
-          "SELECT 1 FROM statements WHERE verb = $1 AND object_id = $2 AND object_type = 'StatementRef'",
-          {std::string(xapi::verbs::kVoided), o.id});
-      const std::int64_t ts = v.timestamp ? v.timestamp : now;
-      oldest_ts = std::min(oldest_ts, ts);
-      auto opt_bool = [](const std::optional<bool>& b) { return b ? db::Value(std::int64_t{*b ? 1 : 0}) : db::Value(nullptr); };
-      // ON CONFLICT: on PostgreSQL another server process may store the same id between
-      // the SELECT above and this INSERT (READ COMMITTED; the INSERT waits for its commit).
-      // That is a duplicate or a conflict like any other, not a failed batch.
-      const std::int64_t inserted = c.exec(
-          "INSERT INTO statements(id, user_id, actor_key, verb, object_id, object_type, registration, course_id, "
-          "parent_id, timestamp_ms, stored_ms, device_id, client_key, voided, score_scaled, success, completion, "
-          "duration_ms, rescore_flag, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) "
-          "ON CONFLICT(id) DO NOTHING",
-          {o.id,
-           p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id),
-           v.actor_key,
-           v.verb,
-           v.object_id,
-           v.object_type,
-           v.registration.empty() ? db::Value(nullptr) : db::Value(v.registration),
-           p.course_id.empty() ? db::Value(nullptr) : db::Value(p.course_id),
-           v.parent.empty() ? db::Value(nullptr) : db::Value(v.parent),
-           ts,
-           now,
-           device_id.empty() ? db::Value(nullptr) : db::Value(device_id),
-           who.client_key.empty() ? db::Value(nullptr) : db::Value(who.client_key),
-           std::int64_t{voided_already.empty() ? 0 : 1},
-           v.scaled ? db::Value(*v.scaled) : db::Value(nullptr),
-           opt_bool(v.success),
-           opt_bool(v.completion),
-           v.duration_ms,
-           p.rescore_flag.empty() ? db::Value(nullptr) : db::Value(p.rescore_flag),
-           p.body.dump()});
-      if (inserted == 0) {
-        auto winner = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
-        if (winner.empty()) throw db::DbError(db::DbError::Kind::other, "statement " + o.id + " neither stored nor found");
-        same_as_stored(winner[0].str(0));
-        continue;
+      if (atomic && failed) throw RollBack{};
+      if (!device_id.empty()) c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now, device_id});
+      if (who.kind == Principal::Kind::device) {
+        auto rows = c.query("SELECT COALESCE(MAX(seq), 0) FROM statements WHERE user_id = $1", {who.user_id});
+        out.cursor = rows.empty() ? 0 : rows[0].i64(0);
       }
-      // Voiding only once this statement is stored, so a voiding statement that lost the
-      // race above never voids anything on its own. (A statement voiding itself voids nothing.)
-      if (v.verb == xapi::verbs::kVoided && v.object_id != o.id)
-        c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {v.object_id});
-      o.status = sync::PushStatus::stored;
-      ++stored;
-    }
-    if (atomic && conflict) throw HttpError{409, "conflict", "the batch was not stored", {}, {}};
-    if (!device_id.empty()) c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now, device_id});
-    if (who.kind == Principal::Kind::device) {
-      auto rows = c.query("SELECT COALESCE(MAX(seq), 0) FROM statements WHERE user_id = $1", {who.user_id});
-      out.cursor = rows.empty() ? 0 : rows[0].i64(0);
-    }
-  });
+    });
+  } catch (const RollBack&) {
+    stored = 0;  // nothing of the batch is stored; the failing outcomes say why
+  }
   metrics_.add_statements(stored);
   std::int64_t rejected = 0;
   for (const auto& o : out.outcomes) rejected += o.status == sync::PushStatus::rejected || o.status == sync::PushStatus::conflict;

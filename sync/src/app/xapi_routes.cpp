@@ -28,6 +28,19 @@ Response with_version(Response r) {
   return r;
 }
 
+// "Every response from the LRS MUST include" X-Experience-API-Version (xAPI 1.0.3,
+// part three, 6.2): errors included, which the router builds from HttpError.
+Handler lrs(Handler h) {
+  return [h = std::move(h)](Request& req) {
+    try {
+      return h(req);
+    } catch (HttpError& e) {
+      e.headers.emplace_back("X-Experience-API-Version", xapi::kVersion);
+      throw;
+    }
+  };
+}
+
 Principal require_xapi(App& app, const Request& req, bool write) {
   Principal p = app.authenticate(req);
   if (p.kind == Principal::Kind::none)
@@ -103,16 +116,19 @@ void register_xapi_routes(Router& router, App& app) {
     for (const auto& o : out.outcomes) ids.push_back(o.id);
     return with_version(Response::json(200, ids));
   };
-  router.add("PUT", "/xapi/statements", [put_or_post](Request& req) { return put_or_post(req, true); }, {.body_limit = 4 << 20});
-  router.add("POST", "/xapi/statements", [put_or_post](Request& req) { return put_or_post(req, false); }, {.body_limit = 16 << 20});
+  router.add("PUT", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, true); }), {.body_limit = 4 << 20});
+  router.add("POST", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, false); }), {.body_limit = 16 << 20});
 
-  router.add("GET", "/xapi/statements", [&app](Request& req) {
+  router.add("GET", "/xapi/statements", lrs([&app](Request& req) {
     require_version_header(req);
     Principal p = require_xapi(app, req, false);
     const bool learner = p.kind == Principal::Kind::device || (p.kind == Principal::Kind::session && p.role == "learner");
-    const std::string format = req.query_param("format").value_or("exact");
-    if (format != "exact" && format != "ids" && format != "canonical")
-      throw HttpError{400, "invalid_parameter", "format must be exact, ids or canonical", "format", {}};
+    std::string format = req.query_param("format").value_or("exact");
+    auto check_format = [&] {
+      if (format != "exact" && format != "ids" && format != "canonical")
+        throw HttpError{400, "invalid_parameter", "format must be exact, ids or canonical", "format", {}};
+    };
+    check_format();
     auto finish = [&](json s) {
       if (format == "ids") to_ids_format(s);
       return s;
@@ -140,15 +156,22 @@ void register_xapi_routes(Router& router, App& app) {
       return with_version(r);
     }
 
-    // Query. `more` carries the original filters plus the last seq served.
+    // Query. `more` carries the original filters (format included) plus the last seq
+    // served. It comes back from the client, so it is checked like any other input.
     json q = json::object();
     std::int64_t after = 0;
     if (auto more = req.query_param("more")) {
       auto decoded = base64_decode(*more);
       json m = decoded ? json::parse(*decoded, nullptr, false) : json();
-      if (!m.is_object()) throw HttpError{400, "invalid_parameter", "more is not a valid continuation", "more", {}};
+      bool valid = m.is_object() && m.contains("q") && m["q"].is_object() && m.contains("after") &&
+                   m["after"].is_number_integer() && m["after"].get<std::int64_t>() > 0;
+      if (valid)
+        for (const auto& [k, v] : m["q"].items()) valid = valid && v.is_string();
+      if (!valid) throw HttpError{400, "invalid_parameter", "more is not a valid continuation", "more", {}};
       q = m["q"];
-      after = m.value("after", std::int64_t{0});
+      after = m["after"].get<std::int64_t>();
+      format = q.value("format", "exact");
+      check_format();
     } else {
       for (const char* k : {"agent", "verb", "activity", "registration", "since", "until", "limit", "ascending", "related_activities", "related_agents", "format"})
         if (auto v = req.query_param(k)) q[k] = *v;
@@ -171,13 +194,16 @@ void register_xapi_routes(Router& router, App& app) {
     if (q.contains("verb")) add("verb = ?", q["verb"].get<std::string>());
     if (q.contains("activity")) {
       if (q.value("related_activities", "false") == "true") {
-        params.push_back(q["activity"].get<std::string>());
+        const std::string iri = q["activity"].get<std::string>();
+        params.push_back(iri);
         const std::string ph = "$" + std::to_string(params.size());
-        // A literal, case-sensitive substring test (IRIs compare exactly), the same on both
-        // backends: LIKE would read '_' and '%' in the IRI as wildcards, and SQLite's LIKE
-        // ignores ASCII case where PostgreSQL's does not.
-        const std::string contains = app.db().dialect() == db::Dialect::postgres ? "strpos(body, " + ph + ") > 0"
-                                                                                 : "instr(body, " + ph + ") > 0";
+        // Anywhere else in the statement (context activities, a sub-statement): the IRI
+        // as a whole JSON string, found as exact bytes. Not LIKE: it ignores case and
+        // treats % and _ as wildcards, and an unquoted ".../a" also matched ".../ab".
+        params.push_back(json(iri).dump());
+        const std::string quoted = "$" + std::to_string(params.size());
+        const std::string contains = app.db().dialect() == db::Dialect::sqlite ? "instr(body, " + quoted + ") > 0"
+                                                                               : "strpos(body, " + quoted + ") > 0";
         where += " AND (object_id = " + ph + " OR parent_id = " + ph + " OR " + contains + ")";
       } else {
         add("object_id = ?", q["activity"].get<std::string>());
@@ -226,7 +252,7 @@ void register_xapi_routes(Router& router, App& app) {
     Response r = Response::json(200, result);
     r.header("X-Experience-API-Consistent-Through", consistent);
     return with_version(r);
-  });
+  }));
 }
 
 }  // namespace trailpack::server

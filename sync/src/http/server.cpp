@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -98,9 +100,12 @@ struct Session : std::enable_shared_from_this<Session> {
     if (srv.draining) return close();
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(srv.limits.header_limit));
-    // Beast checks Content-Length against this while reading headers; the route's own
-    // limit is applied as soon as the request line is known (on_header).
-    parser->body_limit(srv.router.max_body_limit());
+    // No body limit while reading the header: Beast would refuse a Content-Length over
+    // it before on_header knows the route, and the connection would close without an
+    // answer. on_header sets the route's limit (and answers 413 for a declared length).
+    // (Not boost::none: Beast 1.74 compares the length with the optional, and every
+    // length is "greater" than none.)
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     // First request: the header deadline; later ones: the idle keep-alive timeout.
     stream.expires_after(first ? srv.limits.header_timeout : srv.limits.idle_timeout);
     mark_idle(true);
@@ -228,7 +233,28 @@ struct Session : std::enable_shared_from_this<Session> {
     out->prepare_payload();
     out->keep_alive(false);
     stream.expires_after(std::chrono::seconds(5));
-    http::async_write(stream, *out, [self = shared_from_this(), out](beast::error_code, std::size_t) { self->close(); });
+    http::async_write(stream, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->linger_close();
+    });
+  }
+
+  // The client may still be sending the body we refused. Closing with unread data makes
+  // the kernel reset the connection, and a reset can discard our answer before the client
+  // reads it. So: half-close, read and drop what still arrives for up to 2 s, then close.
+  void linger_close() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream.expires_after(std::chrono::seconds(2));
+    drain(std::make_shared<std::array<char, 16384>>());
+  }
+
+  void drain(std::shared_ptr<std::array<char, 16384>> scratch) {
+    stream.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();  // EOF from the client, or the 2 s are up
+      self->drain(scratch);
+    });
   }
 
   void close() {
