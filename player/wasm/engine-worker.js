@@ -15,6 +15,8 @@
  *   download {only?}                 -> {courses: [{id, version, files, bytes, total_bytes}], offered: [...]}; events
  *                                       {event: "download", ...} report progress
  *   sync    {}                       -> {pushed, pulled, conflicts, rejected, status}
+ *   import  {bytes: ArrayBuffer}     -> {id, version, title, files, bytes} (a .tpk picked by the
+ *                                       learner; checked like a download, no network)
  *   close   {}                       -> null
  * Network work (enroll, download, sync) lives in worker-net.js.
  *
@@ -145,6 +147,9 @@ async function handle(type, args) {
     case 'download':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       return download(args || {});
+    case 'import':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return importBundle(args || {});
     case 'sync':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       if (syncing) return syncing;  // one sync at a time; callers share its outcome
@@ -176,7 +181,7 @@ async function queuedCall(method, args) { return enqueue(() => call(method, args
 self.onmessage = (e) => {
   const { id, type, args } = e.data || {};
   // Network-bound work is not queued as a whole; its engine calls are (queuedCall).
-  const networked = type === 'sync' || type === 'download' || type === 'enroll';
+  const networked = type === 'sync' || type === 'download' || type === 'enroll' || type === 'import';
   const work = networked ? handle(type, args) : enqueue(() => handle(type, args));
   work.then(
     (result) => self.postMessage({ id, result }),

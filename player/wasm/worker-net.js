@@ -182,3 +182,32 @@ async function sync() {
   const final = await queuedCall('status', {});
   return { pushed, pulled, conflicts, rejected, status: final };
 }
+
+// Imports a bundle file picked from device storage: no network. The C++ side reads the
+// archive and checks every file against the manifest; the signature is checked here with
+// WebCrypto against the keys trusted at enrollment, before anything is installed.
+async function importBundle({ bytes }) {
+  if (!(bytes instanceof ArrayBuffer)) throw engineError('invalid_argument', 'import: expected the file\'s bytes');
+  const data = new Uint8Array(bytes);
+  if (data.length > 512 * 1024 * 1024) throw engineError('too_large', 'the file is larger than 512 MiB');
+  const ptr = Module._malloc(Math.max(1, data.length));
+  if (!ptr) throw engineError('out_of_memory', 'not enough memory to open this file');
+  let opened;
+  try {
+    Module.HEAPU8.set(data, ptr);
+    opened = reply(Module.ccall('tp_bundle_open', 'number', ['number', 'number'], [ptr, data.length])).result;
+  } finally {
+    Module._free(ptr);
+  }
+  await verifyManifest(opened.manifest_text, opened.signature, await appGet('trusted_keys'));
+  const cache = await caches.open(MEDIA_CACHE);
+  let stored = 0;
+  for (const f of opened.files) {
+    if (await cachedFile(cache, f.sha256)) continue;
+    const slice = data.slice(f.offset, f.offset + f.size);
+    await cache.put('/_media/' + f.sha256, new Response(slice, { headers: { 'content-type': 'application/octet-stream' } }));
+    stored += f.size;
+  }
+  await queuedCall('course.install', { course: opened.course, manifest: opened.manifest });
+  return { id: opened.course.id, version: opened.course.version, title: opened.course.title, files: opened.files.length, bytes: stored };
+}

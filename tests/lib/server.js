@@ -61,6 +61,17 @@ class TrailpackServer {
     return this;
   }
 
+  /** Packs an author's course folder with this server's publisher key; returns the .tpk path. */
+  pack(courseDir, name) {
+    const out = path.join(this.dir, (name || path.basename(courseDir)) + '.tpk');
+    this.cli('pack', courseDir, '-o', out, '--key', path.join(this.dir, 'publisher.key'));
+    return out;
+  }
+
+  publish(tpk) {
+    return this.cli('publish', tpk, '--server', this.url, '--email', this.admin.email, '--password', this.admin.password);
+  }
+
   learner(email, name) {
     const out = JSON.parse(this.cli('users', 'add', '--db', this.db, '--email', email, '--name', name, '--enrollment-code', '--json'));
     return out;  // {id, email, role, enrollment_code}

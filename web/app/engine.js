@@ -27,11 +27,11 @@ export class EngineClient {
     else p.resolve(msg.result);
   }
 
-  send(type, args = {}) {
+  send(type, args = {}, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, type, args });
+      this.worker.postMessage({ id, type, args }, transfer);
     });
   }
 

@@ -1,10 +1,11 @@
 // The learner app: enrollment, my courses, the course outline, cards and quizzes.
 // All rules live in the C++ engine (in a Worker); this file renders and passes messages.
 import { EngineClient } from './engine.js';
-import { h, clear } from './dom.js';
+import { h, mount } from './dom.js';
 import { setLanguage, t, fmt } from './i18n.js';
 import { renderBlocks } from './render.js';
 import { renderQuiz } from './quiz.js';
+import { renderFlashcards, renderSurvey, renderScenario } from './activities.js';
 import { SyncScheduler } from './sync.js';
 
 const PROFILES_KEY = 'trailpack.profiles';   // non-secret: which learners use this device
@@ -43,17 +44,23 @@ function errorText(err) {
 
 function renderStatus() {
   const s = state.status;
-  let text, cls;
-  if (state.signedOut) { text = t('status.signed_out'); cls = 'warn'; }
-  else if (state.syncing) { text = t('status.syncing'); cls = 'busy'; }
+  // A short label on the button; the full sentence for screen readers and on hover.
+  let text, long, cls;
+  if (state.signedOut) { text = long = t('status.signed_out'); cls = 'warn'; }
+  else if (state.syncing) { text = long = t('status.syncing'); cls = 'busy'; }
   else if (s.unsynced > 0) {
-    text = t('status.waiting', { count: s.unsynced }) + (state.offline ? ' · ' + t('status.offline') : '');
+    text = (state.offline ? t('status.short_offline') + ' · ' : '') + t('status.short_waiting', { count: s.unsynced });
+    long = t('status.waiting', { count: s.unsynced }) + (state.offline ? '. ' + t('status.offline') : '');
     cls = 'pending';
-  } else if (s.last_sync) { text = t('status.saved_all') + ' · ' + t('status.synced_at', { time: fmt.relative(s.last_sync) }); cls = 'ok'; }
-  else { text = t('status.saved_all'); cls = 'ok'; }
+  } else if (s.last_sync) {
+    text = t('status.synced_at', { time: fmt.relative(s.last_sync) });
+    long = t('status.saved_all') + '. ' + text;
+    cls = 'ok';
+  } else { text = t('status.short_saved'); long = t('status.saved_all'); cls = 'ok'; }
   statusButton.textContent = text;
   statusButton.className = 'status ' + cls;
-  statusButton.title = t('action.sync_now');
+  statusButton.title = long + ' — ' + t('action.sync_now');
+  statusButton.setAttribute('aria-label', long + '. ' + t('action.sync_now'));
   statusButton.dataset.unsynced = String(s.unsynced);
   statusButton.hidden = !state.profile;
   document.querySelectorAll('[data-answer-status]').forEach((el) => {
@@ -80,7 +87,7 @@ async function route() {
     if (parts[0] === 'course' && parts[1]) return await renderCourse(parts[1]);
     return await renderHome();
   } catch (err) {
-    clear(view).append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+    mount(view, h('p', { class: 'error', role: 'alert' }, errorText(err)));
   }
 }
 
@@ -122,7 +129,7 @@ function renderEnroll() {
   h('h1', {}, t('enroll.title')),
   h('p', {}, t('enroll.intro')),
   h('label', { for: 'code' }, t('enroll.code')), input, message, button);
-  clear(view).append(form);
+  mount(view, form);
   focusView(t('enroll.title'));
   if (!fromLink) input.focus();
 }
@@ -141,7 +148,14 @@ function addProfile(p) {
 // ---- home ---------------------------------------------------------------------------
 
 async function renderHome() {
-  const courses = await state.engine.call('courses.list');
+  const [courses, due] = await Promise.all([state.engine.call('courses.list'), state.engine.call('reviews.due')]);
+  const today = h('ul', { class: 'today' });
+  for (const d of due.decks)
+    today.append(h('li', {}, h('a', { href: `#/course/${encodeURIComponent(d.course_id)}/item/${encodeURIComponent(d.item_id)}` },
+      t('home.reviews_due', { count: d.due }) + ' · ' + d.title)));
+  for (const s of due.cold_surveys.filter((x) => x.due))
+    today.append(h('li', {}, h('a', { href: `#/course/${encodeURIComponent(s.course_id)}/item/${encodeURIComponent(s.item_id)}` },
+      t('home.followup_due', { title: s.title }))));
   const list = h('ul', { class: 'course-list' });
   for (const c of courses) {
     const label = c.completed ? t('home.review') : c.completion > 0 ? t('home.continue') : t('home.start');
@@ -152,7 +166,9 @@ async function renderHome() {
       h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
         'aria-valuenow': String(Math.round(c.completion * 100)), 'aria-label': t('home.progress', { percent: fmt.percent(c.completion) }) },
       h('span', { style: { width: `${Math.round(c.completion * 100)}%` } })),
-      h('p', { class: 'meta' }, c.completed ? '✓ ' + t('home.completed') : t('home.progress', { percent: fmt.percent(c.completion) })),
+      h('p', { class: 'meta meta-row' },
+        h('span', {}, c.completed ? '✓ ' + t('home.completed') : t('home.progress', { percent: fmt.percent(c.completion) })),
+        h('span', { class: 'offline-ready' }, t('home.offline_ready') + (c.bytes ? ' · ' + fmt.bytes(c.bytes) : ''))),
       h('a', { class: 'button primary', href: target }, label)));
   }
   const download = h('button', { class: 'secondary', onclick: async () => {
@@ -168,8 +184,29 @@ async function renderHome() {
         (persisted ? t('home.storage_protected') : t('home.storage_unprotected'));
     });
   }
-  clear(view).append(h('h1', {}, t('home.title')), courses.length ? list : h('p', { class: 'muted' }, t('home.empty')), download, storageLine);
+  mount(view, 
+    today.children.length ? h('section', { 'aria-labelledby': 'today-title' }, h('h2', { id: 'today-title' }, t('home.today')), today) : null,
+    h('h1', {}, t('home.title')), courses.length ? list : h('p', { class: 'muted' }, t('home.empty')),
+    h('div', { class: 'actions' }, download, importButton()), storageLine);
   focusView(t('home.title'));
+}
+
+// A course file carried on a card or stick: checked like a download, no network needed.
+function importButton() {
+  const input = h('input', { type: 'file', accept: '.tpk,application/x-tar', class: 'visually-hidden', id: 'import-file',
+    onchange: async () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      try {
+        const bytes = await file.arrayBuffer();
+        const res = await state.engine.send('import', { bytes }, [bytes]);
+        showToast(t('home.import_done', { title: res.title }));
+        route();
+      } catch (err) { showToast(errorText(err)); }
+      input.value = '';
+    } });
+  return h('span', {}, input, h('label', { for: 'import-file', class: 'button secondary', role: 'button', tabindex: '0',
+    onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } } }, t('home.import')));
 }
 
 // ---- course outline ----------------------------------------------------------------
@@ -190,18 +227,22 @@ async function renderCourse(courseId) {
   const byId = Object.fromEntries(progress.items.map((i) => [i.id, i]));
   const outline = h('ol', { class: 'outline' });
   for (const m of course.modules) {
+    const mp = progress.modules.find((x) => x.id === m.id) || {};
     const items = h('ol', { class: 'items' });
     for (const it of m.items) {
       const p = byId[it.id] || {};
       const status = p.locked ? t('course.locked') : p.status === 'completed' ? t('course.done') : p.status === 'in_progress' ? t('course.in_progress') : t('course.todo');
+      const why = p.lock_reason === 'module_locked' ? null : lockText(p.lock_reason, course);
       const link = p.locked
-        ? h('span', { class: 'item locked', 'aria-disabled': 'true' }, h('span', { class: 'title' }, it.title), h('span', { class: 'why' }, lockText(p.lock_reason, course)))
+        ? h('span', { class: 'item locked', 'aria-disabled': 'true' }, h('span', { class: 'title' }, it.title), why ? h('span', { class: 'why' }, why) : null)
         : h('a', { class: 'item', href: `#/course/${encodeURIComponent(course.id)}/item/${encodeURIComponent(it.id)}` }, h('span', { class: 'title' }, it.title));
       items.append(h('li', { class: 'status-' + (p.locked ? 'locked' : p.status) }, link, h('span', { class: 'badge' }, status)));
     }
-    outline.append(h('li', {}, h('h2', {}, m.title), items));
+    outline.append(h('li', {}, h('h2', {}, m.title),
+      mp.locked ? h('p', { class: 'module-lock' }, lockText(mp.lock_reason === 'previous_module' ? 'previous_module' : mp.lock_reason, course)) : null,
+      items));
   }
-  clear(view).append(
+  mount(view, 
     h('a', { class: 'back', href: '#/' }, '← ' + t('course.back')),
     h('h1', { lang: course.language }, course.title),
     progress.completed ? h('p', { class: 'done-banner' }, '✓ ' + t('course.completed')) : null,
@@ -223,7 +264,7 @@ async function renderItem(courseId, itemId) {
   const item = course.modules.flatMap((m) => m.items).find((i) => i.id === itemId);
   if (!item) throw Object.assign(new Error('this item is not in the course'), { code: 'not_found' });
   const container = h('article', { class: 'item-view', lang: course.language });
-  clear(view).append(h('a', { class: 'back', href: `#/course/${encodeURIComponent(courseId)}` }, '← ' + course.title), container);
+  mount(view, h('a', { class: 'back', href: `#/course/${encodeURIComponent(courseId)}` }, '← ' + course.title), container);
   const started = performance.now();
   let hiddenSince = null, hiddenTotal = 0;
   const onVisibility = () => {
@@ -251,13 +292,13 @@ async function renderItem(courseId, itemId) {
       item.blocks[0].spans.map((x) => x.text).join('').trim() === item.title ? item.blocks.slice(1) : item.blocks;
     container.append(h('h1', {}, item.title), ...renderBlocks(blocks, manifest), h('div', { class: 'actions' }, button));
     if (done) button.onclick = () => { location.hash = nextItemHref(course, progress, itemId); };
-  } else if (item.type === 'quiz') {
-    await renderQuiz(container, { engine: state.engine, course, item, manifest, progress, activeMs,
+  } else {
+    const ctx = { engine: state.engine, course, item, manifest, progress, activeMs,
       onRecorded: () => { sync.soon(); refreshStatus(); },
       onError: (err) => showToast(errorText(err)),
-      nextHref: (prog) => nextItemHref(course, prog, itemId) });
-  } else {
-    container.append(h('h1', {}, item.title), h('p', { class: 'muted' }, item.type));
+      nextHref: (prog) => nextItemHref(course, prog, itemId) };
+    const renderers = { quiz: renderQuiz, flashcards: renderFlashcards, survey: renderSurvey, scenario: renderScenario };
+    await renderers[item.type](container, ctx);
   }
   focusView(item.title);
 }
@@ -310,7 +351,7 @@ async function start() {
       const enrolled = await state.engine.call('app.get', { key: 'auth' });
       if (!enrolled) state.profile = null;  // the store was wiped: enroll again
     } catch (err) {
-      clear(view).append(h('p', { class: 'error', role: 'alert' }, errorText(err)));
+      mount(view, h('p', { class: 'error', role: 'alert' }, errorText(err)));
       return;
     }
   }
