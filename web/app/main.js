@@ -337,6 +337,7 @@ statusButton.addEventListener('click', () => sync && sync.now());
 
 async function start() {
   state.engine = new EngineClient();
+  window.__trailpack = { engine: state.engine };  // for diagnostics and tests
   state.engine.on('download', (s) => {
     if (s.phase === 'file') showToast(t('home.downloading', { done: fmt.bytes(s.done_bytes), total: fmt.bytes(s.download_bytes) }));
   });
