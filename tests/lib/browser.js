@@ -8,7 +8,7 @@ const path = require('node:path');
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-default-apps'];
 
-async function launch() {
+async function launch({ locale = 'en-GB' } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-chromium-'));
   // A persistent context keeps OPFS, IndexedDB and the service worker across page reloads
   // and across pages, as a real profile does.
@@ -19,6 +19,7 @@ async function launch() {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 1,
     isMobile: false,
+    locale,
   });
   const errors = [];
   context.on('weberror', (e) => errors.push(String(e.error())));

@@ -104,8 +104,9 @@ class LearnerRobot {
       const show = page.getByRole('button', { name: /^(Show answer|Voir la réponse)$/ });
       if (!(await show.count())) break;
       await this.press(show);
+      const rating = await page.locator('.rating').elementHandle();
       await this.press(page.getByRole('button', { name: /^(Good|Bien)$/ }));
-      await page.locator('.flashcard, .result').first().waitFor();
+      await page.waitForFunction((el) => !el.isConnected, rating);  // the next card (or the end) replaced it
     }
     await page.locator('.result').waitFor();
   }

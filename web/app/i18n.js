@@ -4,6 +4,7 @@ export const catalogue = {
   en: {
     'app.name': 'Trailpack',
     'nav.home': 'My courses',
+    'nav.skip': 'Skip to content',
     'status.saved_all': 'All saved on this device',
     'status.synced_at': 'Synced {time}',
     'status.waiting': { one: '{count} answer waiting to sync', other: '{count} answers waiting to sync' },
@@ -110,6 +111,7 @@ export const catalogue = {
   fr: {
     'app.name': 'Trailpack',
     'nav.home': 'Mes formations',
+    'nav.skip': 'Aller au contenu',
     'status.saved_all': 'Tout est enregistré sur cet appareil',
     'status.synced_at': 'Synchronisé {time}',
     'status.waiting': { one: '{count} réponse en attente de synchronisation', other: '{count} réponses en attente de synchronisation' },

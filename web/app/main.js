@@ -26,6 +26,7 @@ const state = {
 };
 
 setLanguage(navigator.language);
+document.querySelector('.skip').textContent = t('nav.skip');
 
 function showToast(message) {
   toast.textContent = message;
