@@ -7,6 +7,7 @@ import { renderBlocks } from './render.js';
 import { renderQuiz } from './quiz.js';
 import { renderFlashcards, renderSurvey, renderScenario } from './activities.js';
 import { SyncScheduler } from './sync.js';
+import { savePreview, showPreview } from './preview.js';
 
 const PROFILES_KEY = 'trailpack.profiles';   // non-secret: which learners use this device
 const ACTIVE_KEY = 'trailpack.active';
@@ -76,6 +77,14 @@ async function refreshStatus() {
   if (!state.engine || !state.profile) return;
   state.status = await state.engine.call('status');
   renderStatus();
+}
+
+// ---- fast start -----------------------------------------------------------------------
+
+let snapshot = {};
+function remember(part) {
+  snapshot = Object.assign({}, snapshot, part);
+  if (state.profile) savePreview(state.profile, snapshot);
 }
 
 // ---- routing ------------------------------------------------------------------------
@@ -150,6 +159,7 @@ function addProfile(p) {
 
 async function renderHome() {
   const [courses, due] = await Promise.all([state.engine.call('courses.list'), state.engine.call('reviews.due')]);
+  remember({ home: courses.map((c) => ({ id: c.id, title: c.title, language: c.language, completion: c.completion, completed: c.completed })) });
   const today = h('ul', { class: 'today' });
   for (const d of due.decks)
     today.append(h('li', {}, h('a', { href: `#/course/${encodeURIComponent(d.course_id)}/item/${encodeURIComponent(d.item_id)}` },
@@ -264,6 +274,7 @@ async function renderItem(courseId, itemId) {
   const { course, manifest, progress } = await state.engine.call('course.get', { course_id: courseId });
   const item = course.modules.flatMap((m) => m.items).find((i) => i.id === itemId);
   if (!item) throw Object.assign(new Error('this item is not in the course'), { code: 'not_found' });
+  remember({ item: { hash: location.hash, item_id: itemId, manifest } });
   const container = h('article', { class: 'item-view', lang: course.language });
   mount(view, h('a', { class: 'back', href: `#/course/${encodeURIComponent(courseId)}` }, '← ' + course.title), container);
   const started = performance.now();
@@ -345,6 +356,8 @@ async function start() {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   const active = localStorage.getItem(ACTIVE_KEY);
   if (active && profiles().some((p) => p.id === active)) {
+    // Paint the last screen from cached data while the engine starts (no wasm needed).
+    const preview = showPreview(active, view).catch(() => false);
     try {
       const opened = await state.engine.send('open', { profile: active });
       state.profile = active;
@@ -352,6 +365,7 @@ async function start() {
       document.body.dataset.storage = opened.storage;
       const enrolled = await state.engine.call('app.get', { key: 'auth' });
       if (!enrolled) state.profile = null;  // the store was wiped: enroll again
+      await preview;
     } catch (err) {
       mount(view, h('p', { class: 'error', role: 'alert' }, errorText(err)));
       return;
