@@ -28,6 +28,7 @@ const state = {
 
 setLanguage(navigator.language);
 document.querySelector('.skip').textContent = t('nav.skip');
+document.getElementById('account-label').textContent = t('account.title');
 
 function showToast(message) {
   toast.textContent = message;
@@ -65,6 +66,7 @@ function renderStatus() {
   statusButton.setAttribute('aria-label', long + '. ' + t('action.sync_now'));
   statusButton.dataset.unsynced = String(s.unsynced);
   statusButton.hidden = !state.profile;
+  document.getElementById('account-link').hidden = !state.profile;
   document.querySelectorAll('[data-answer-status]').forEach((el) => {
     if (s.unsynced === 0 && el.dataset.answerStatus === 'saved') {
       el.dataset.answerStatus = 'synced';
@@ -95,6 +97,7 @@ async function route() {
   try {
     if (parts[0] === 'course' && parts[1] && parts[2] === 'item' && parts[3]) return await renderItem(parts[1], parts[3]);
     if (parts[0] === 'course' && parts[1]) return await renderCourse(parts[1]);
+    if (parts[0] === 'account') return await renderAccount();
     return await renderHome();
   } catch (err) {
     mount(view, h('p', { class: 'error', role: 'alert' }, errorText(err)));
@@ -111,6 +114,16 @@ function focusView(title) {
 
 function renderEnroll() {
   const fromLink = (location.hash.match(/enroll=([A-Za-z0-9-]+)/) || [])[1] || '';
+  // A shared device: pick a learner already enrolled here, or enroll another one.
+  const known = profiles();
+  if (known.length && !fromLink && !renderEnroll.adding && !sessionStorage.getItem('trailpack.adding')) {
+    mount(view, h('section', { class: 'card' }, h('h1', {}, t('account.who')),
+      h('ul', { class: 'profiles' }, known.map((p) => h('li', {}, h('button', { class: 'primary', onclick: () => switchTo(p.id) },
+        t('account.open', { name: p.name }))))),
+      h('button', { class: 'secondary', onclick: () => { renderEnroll.adding = true; renderEnroll(); } }, t('account.add'))));
+    focusView(t('account.who'));
+    return;
+  }
   const input = h('input', { id: 'code', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'characters',
     required: true, value: fromLink, spellcheck: 'false' });
   const message = h('p', { class: 'form-message', role: 'alert' });
@@ -123,6 +136,7 @@ function renderEnroll() {
     try {
       const res = await state.engine.send('enroll', { server: location.origin, code: input.value.trim(), device_name: navigator.userAgent.slice(0, 80) });
       addProfile({ id: res.profile, name: res.user.name });
+      sessionStorage.removeItem('trailpack.adding');
       state.profile = res.profile;
       state.storage = res.storage;
       history.replaceState(null, '', '#/');
@@ -313,6 +327,50 @@ async function renderItem(courseId, itemId) {
     await renderers[item.type](container, ctx);
   }
   focusView(item.title);
+}
+
+// ---- account, shared devices --------------------------------------------------------
+
+function switchTo(profileId) {
+  if (profileId) localStorage.setItem(ACTIVE_KEY, profileId);
+  else localStorage.removeItem(ACTIVE_KEY);
+  // A fresh page gives the next learner a fresh Worker and store (one store per profile).
+  location.hash = '#/';
+  location.reload();
+}
+
+async function renderAccount() {
+  const [profile, status] = await Promise.all([state.engine.call('profile.get'), state.engine.call('status')]);
+  const warning = h('div', { class: 'card warn-panel', role: 'alert', hidden: true });
+  const signOut = h('button', { class: 'secondary', onclick: async () => {
+    const st = await state.engine.call('status');
+    if (st.unsynced > 0 && warning.hidden) {
+      mount(warning, h('p', {}, t('account.sign_out_warning', { count: st.unsynced })),
+        h('div', { class: 'actions' },
+          h('button', { class: 'primary', onclick: () => switchTo(null) }, t('account.sign_out_anyway')),
+          h('button', { class: 'secondary', onclick: () => { warning.hidden = true; signOut.focus(); } }, t('account.cancel'))));
+      warning.hidden = false;
+      warning.querySelector('button').focus();
+      return;
+    }
+    switchTo(null);
+  } }, t('account.sign_out'));
+  const others = profiles().filter((p) => p.id !== state.profile);
+  mount(view,
+    h('h1', {}, t('account.title')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('account.learner')), h('dd', {}, profile ? profile.name : ''),
+      h('dt', {}, t('account.storage')), h('dd', {}, t('account.storage_' + (state.storage || 'opfs'))),
+      h('dt', {}, t('account.last_sync')), h('dd', {}, status.last_sync ? fmt.relative(status.last_sync) : t('account.never'))),
+    h('div', { class: 'actions' },
+      h('button', { class: 'primary', onclick: () => sync && sync.now() }, t('action.sync_now')),
+      signOut),
+    warning,
+    h('h2', {}, t('account.switch')),
+    h('div', { class: 'actions' },
+      others.map((p) => h('button', { class: 'secondary', onclick: () => switchTo(p.id) }, t('account.open', { name: p.name }))),
+      h('button', { class: 'secondary', onclick: () => { sessionStorage.setItem('trailpack.adding', '1'); switchTo(null); } }, t('account.add'))));
+  focusView(t('account.title'));
 }
 
 // ---- sync ---------------------------------------------------------------------------
