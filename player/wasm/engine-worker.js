@@ -104,9 +104,23 @@ async function openAccessHandle(dir, name) {
   }
 }
 
+// Closes the open store, its access handles and its lock (before opening another one, or
+// the same one again after an enrollment).
+function closeStore() {
+  if (!Module) return;
+  reply(Module.ccall('tp_close', 'number', [], []));
+  if (Module.trailpackOpfs) for (const f of Module.trailpackOpfs.files) f.handle.close();
+  Module.trailpackOpfs = null;
+  if (storage === 'idbfs') { try { Module.FS.unmount('/idb'); } catch (e) { /* not mounted */ } }
+  storage = null;
+  if (profileLockRelease) profileLockRelease();
+  profileLockRelease = null;
+}
+
 async function open({ profile, forceStorage }) {
   const name = 'trailpack-' + safeName(profile || 'default') + '.db';
   if (!Module) Module = await createTrailpackEngine({ locateFile: (p) => p });
+  closeStore();
   await acquireProfileLock(profile || 'default');
   let config;
   if (forceStorage !== 'idbfs' && opfsAvailable()) {
@@ -156,9 +170,7 @@ async function handle(type, args) {
       syncing = sync(args || {}).finally(() => { syncing = null; });
       return syncing;
     case 'close':
-      if (Module) reply(Module.ccall('tp_close', 'number', [], []));
-      if (Module && Module.trailpackOpfs) for (const f of Module.trailpackOpfs.files) f.handle.close();
-      if (profileLockRelease) profileLockRelease();
+      closeStore();
       return null;
     default:
       throw engineError('unknown_type', 'unknown message type "' + type + '"');

@@ -151,6 +151,7 @@ function renderEnroll() {
     }
   } },
   h('h1', {}, t('enroll.title')),
+  state.wiped ? h('p', { class: 'warn-panel card', role: 'alert' }, t('enroll.wiped')) : null,
   h('p', {}, t('enroll.intro')),
   h('label', { for: 'code' }, t('enroll.code')), input, message, button);
   mount(view, form);
@@ -422,7 +423,14 @@ async function start() {
       state.storage = opened.storage;
       document.body.dataset.storage = opened.storage;
       const enrolled = await state.engine.call('app.get', { key: 'auth' });
-      if (!enrolled) state.profile = null;  // the store was wiped: enroll again
+      if (!enrolled) {
+        // This device knew the learner but their store is empty: it was wiped. Forget the
+        // profile here and ask for enrollment; the server then restores the progress.
+        state.profile = null;
+        state.wiped = true;
+        localStorage.setItem(PROFILES_KEY, JSON.stringify(profiles().filter((p) => p.id !== active)));
+        localStorage.removeItem(ACTIVE_KEY);
+      }
       await preview;
     } catch (err) {
       mount(view, h('p', { class: 'error', role: 'alert' }, errorText(err)));
