@@ -29,11 +29,12 @@ function freePort() {
 }
 
 class TrailpackServer {
-  constructor() {
+  /** options.site: the web root to serve (default build/site). */
+  constructor(options = {}) {
     this.bin = findBinary();
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-e2e-'));
     this.db = path.join(this.dir, 'trailpack.db');
-    this.site = process.env.TRAILPACK_SITE || path.join(ROOT, 'build', 'site');
+    this.site = options.site || process.env.TRAILPACK_SITE || path.join(ROOT, 'build', 'site');
     this.admin = { email: 'admin@example.com', password: 'admin-pass-1' };
     this.proc = null;
   }

@@ -8,6 +8,7 @@ import { renderQuiz } from './quiz.js';
 import { renderFlashcards, renderSurvey, renderScenario } from './activities.js';
 import { SyncScheduler } from './sync.js';
 import { savePreview, showPreview } from './preview.js';
+import { ActiveTimer } from './timer.js';
 
 const PROFILES_KEY = 'trailpack.profiles';   // non-secret: which learners use this device
 const ACTIVE_KEY = 'trailpack.active';
@@ -292,15 +293,9 @@ async function renderItem(courseId, itemId) {
   remember({ item: { hash: location.hash, item_id: itemId, manifest } });
   const container = h('article', { class: 'item-view', lang: course.language });
   mount(view, h('a', { class: 'back', href: `#/course/${encodeURIComponent(courseId)}` }, '← ' + course.title), container);
-  const started = performance.now();
-  let hiddenSince = null, hiddenTotal = 0;
-  const onVisibility = () => {
-    if (document.hidden) hiddenSince = performance.now();
-    else if (hiddenSince) { hiddenTotal += performance.now() - hiddenSince; hiddenSince = null; }
-  };
-  document.addEventListener('visibilitychange', onVisibility);
-  const activeMs = () => Math.max(0, Math.round(performance.now() - started - hiddenTotal));
-  window.addEventListener('hashchange', () => document.removeEventListener('visibilitychange', onVisibility), { once: true });
+  const timer = new ActiveTimer();
+  const activeMs = () => timer.ms();
+  window.addEventListener('hashchange', () => timer.stop(), { once: true });
 
   if (item.type === 'card') {
     const p = progress.items.find((x) => x.id === itemId);
