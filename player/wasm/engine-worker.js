@@ -15,6 +15,8 @@
  *   download {only?}                 -> {courses: [{id, version, files, bytes, total_bytes}], offered: [...]}; events
  *                                       {event: "download", ...} report progress
  *   sync    {}                       -> {pushed, pulled, conflicts, rejected, status}
+ *   catalogue {}                     -> [{id, version, title, language, bytes}] offered by the server
+ *                                       (also kept as the app setting "catalogue")
  *   import  {bytes: ArrayBuffer}     -> {id, version, title, files, bytes} (a .tpk picked by the
  *                                       learner; checked like a download, no network)
  *   close   {}                       -> null
@@ -161,6 +163,9 @@ async function handle(type, args) {
     case 'download':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       return download(args || {});
+    case 'catalogue':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return catalogue();
     case 'import':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       return importBundle(args || {});
@@ -193,7 +198,7 @@ async function queuedCall(method, args) { return enqueue(() => call(method, args
 self.onmessage = (e) => {
   const { id, type, args } = e.data || {};
   // Network-bound work is not queued as a whole; its engine calls are (queuedCall).
-  const networked = type === 'sync' || type === 'download' || type === 'enroll' || type === 'import';
+  const networked = type === 'sync' || type === 'download' || type === 'enroll' || type === 'import' || type === 'catalogue';
   const work = networked ? handle(type, args) : enqueue(() => handle(type, args));
   work.then(
     (result) => self.postMessage({ id, result }),

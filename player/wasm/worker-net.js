@@ -148,6 +148,16 @@ async function download({ only }) {
   return { courses: report, offered: offered.map((c) => ({ id: c.id, version: c.version, title: c.title, bytes: c.bytes })) };
 }
 
+// The server's offer (what may be downloaded, with sizes), kept so the home screen can
+// show it offline too.
+async function catalogue() {
+  const offered = (await authed('/api/v1/courses')).courses.map((c) => ({
+    id: c.id, version: c.version, title: c.title, language: c.language, bytes: c.bytes,
+  }));
+  await appPut('catalogue', offered);
+  return offered;
+}
+
 async function sync() {
   const post = (state) => self.postMessage({ event: 'sync', state });
   let pushed = 0, pulled = 0, conflicts = 0, rejected = 0;
@@ -180,7 +190,15 @@ async function sync() {
     if (!res.more) break;
   }
   const final = await queuedCall('status', {});
-  return { pushed, pulled, conflicts, rejected, status: final };
+  // New courses or versions on offer: refresh the catalogue (sizes) for the home screen.
+  let updates = 0;
+  try {
+    const installed = {};
+    for (const c of await queuedCall('courses.list', {})) installed[c.id] = c.version;
+    const offered = await catalogue();
+    updates = offered.filter((c) => !(installed[c.id] >= c.version)).length;
+  } catch (e) { /* the catalogue is a convenience; the sync itself succeeded */ }
+  return { pushed, pulled, conflicts, rejected, updates, status: final };
 }
 
 // Imports a bundle file picked from device storage: no network. The C++ side reads the

@@ -101,14 +101,15 @@ class LearnerRobot {
   async playFlashcards() {
     const page = this.page;
     for (let n = 0; n < 50; n++) {
-      const show = page.getByRole('button', { name: /^(Show answer|Voir la réponse)$/ });
-      if (!(await show.count())) break;
-      await this.press(show);
+      // Either the next card or the end of the queue.
+      await page.locator('.item-view .result, .item-view .flashcard').first().waitFor();
+      if (await page.locator('.item-view .result').count()) return;
       const rating = await page.locator('.rating').elementHandle();
+      await this.press(page.getByRole('button', { name: /^(Show answer|Voir la réponse)$/ }));
       await this.press(page.getByRole('button', { name: /^(Good|Bien)$/ }));
       await page.waitForFunction((el) => !el.isConnected, rating);  // the next card (or the end) replaced it
     }
-    await page.locator('.result').waitFor();
+    throw new Error('flashcards: the queue never ended:\n' + await page.locator('main').innerText());
   }
 
   async playScenario(choices) {

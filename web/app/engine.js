@@ -37,8 +37,10 @@ export class EngineClient {
 
   call(method, args = {}) { return this.send('call', { method, args }); }
 
+  /** Listens to an event; returns a function that stops listening. */
   on(event, fn) {
     if (!this.listeners.has(event)) this.listeners.set(event, []);
     this.listeners.get(event).push(fn);
+    return () => this.listeners.set(event, this.listeners.get(event).filter((f) => f !== fn));
   }
 }

@@ -141,6 +141,7 @@ function renderEnroll() {
       state.profile = res.profile;
       state.storage = res.storage;
       history.replaceState(null, '', '#/');
+      await state.engine.send('catalogue', {}).catch(() => {});
       await state.engine.send('download', {}).catch((err) => showToast(errorText(err)));
       startSync();
       await refreshStatus();
@@ -183,6 +184,26 @@ async function renderHome() {
   for (const s of due.cold_surveys.filter((x) => x.due))
     today.append(h('li', {}, h('a', { href: `#/course/${encodeURIComponent(s.course_id)}/item/${encodeURIComponent(s.item_id)}` },
       t('home.followup_due', { title: s.title }))));
+  // What the server offers that is not on the device (or newer), with sizes, before any download.
+  const offered = (await state.engine.call('app.get', { key: 'catalogue' })) || [];
+  const installed = Object.fromEntries(courses.map((c) => [c.id, c.version]));
+  const available = offered.filter((c) => !(installed[c.id] >= c.version));
+  const availableList = h('ul', { class: 'course-list available' }, available.map((c) => {
+    const progress = h('progress', { max: String(c.bytes || 1), value: '0', hidden: true, 'aria-label': c.title });
+    const button = h('button', { class: 'secondary', onclick: async () => {
+      button.disabled = true;
+      progress.hidden = false;
+      const off = state.engine.on('download', (s) => {
+        if (s.course !== c.id) return;
+        if (s.phase === 'start') progress.max = String(Math.max(1, s.download_bytes));
+        if (s.done_bytes !== undefined) progress.value = String(s.done_bytes);
+      });
+      try { await state.engine.send('download', { only: c.id }); } catch (err) { showToast(errorText(err)); }
+      off();
+      route();
+    } }, t(installed[c.id] ? 'home.update_one' : 'home.download_one', { size: fmt.bytes(c.bytes) }));
+    return h('li', { class: 'card course', lang: c.language, dataset: { course: c.id } }, h('h3', {}, c.title), progress, button);
+  }));
   const list = h('ul', { class: 'course-list' });
   for (const c of courses) {
     const label = c.completed ? t('home.review') : c.completion > 0 ? t('home.continue') : t('home.start');
@@ -214,6 +235,7 @@ async function renderHome() {
   mount(view, 
     today.children.length ? h('section', { 'aria-labelledby': 'today-title' }, h('h2', { id: 'today-title' }, t('home.today')), today) : null,
     h('h1', {}, t('home.title')), courses.length ? list : h('p', { class: 'muted' }, t('home.empty')),
+    available.length ? h('section', { 'aria-labelledby': 'available-title' }, h('h2', { id: 'available-title' }, t('home.available')), availableList) : null,
     h('div', { class: 'actions' }, download, importButton()), storageLine);
   focusView(t('home.title'));
 }
