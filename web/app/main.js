@@ -428,6 +428,7 @@ async function start() {
   window.__trailpack = { engine: state.engine };  // for diagnostics and tests
   state.engine.on('download', (s) => {
     if (s.phase === 'file') showToast(t('home.downloading', { done: fmt.bytes(s.done_bytes), total: fmt.bytes(s.download_bytes) }));
+    if (s.phase === 'installed') showToast(t('home.offline_ready'));
   });
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   const active = localStorage.getItem(ACTIVE_KEY);
