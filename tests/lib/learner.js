@@ -4,6 +4,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const assert = require('node:assert/strict');
 
 /** Reads an author's course folder (docs/examples/...) into {course, questions by prompt}. */
 function answerKey(courseDir) {
@@ -29,6 +30,10 @@ class LearnerRobot {
     if (this.keyboard) { await locator.focus(); await this.page.keyboard.press('Enter'); } else await locator.click();
   }
 
+  async type(locator, text) {
+    if (this.keyboard) { await locator.focus(); await this.page.keyboard.type(text); } else await locator.fill(text);
+  }
+
   async check(locator) {
     if (this.keyboard) { await locator.focus(); await this.page.keyboard.press('Space'); } else await locator.check();
   }
@@ -52,10 +57,10 @@ class LearnerRobot {
         for (const id of wrong ? [q.choices.find((c) => !q.correct.includes(c.id)).id] : q.correct) await this.check(form.getByLabel(text(id), { exact: true }));
         break;
       case 'numeric':
-        await form.locator('input').fill(String(wrong ? q.answer + 1000 : q.answer));
+        await this.type(form.locator('input'), String(wrong ? q.answer + 1000 : q.answer));
         break;
       case 'short_text':
-        await form.locator('input').fill(wrong ? 'zzz' : q.accepted[0]);
+        await this.type(form.locator('input'), wrong ? 'zzz' : q.accepted[0]);
         break;
       case 'ordering': {
         const target = q.choices.map((c) => c.text);
@@ -72,7 +77,19 @@ class LearnerRobot {
       case 'matching':
         for (const p of q.pairs) {
           const target = wrong ? q.pairs.find((x) => x.id !== p.id) : p;
-          await form.getByLabel(p.left, { exact: true }).selectOption({ label: target.right });
+          const select = form.getByLabel(p.left, { exact: true });
+          if (this.keyboard) {
+            // Keyboard only: focus the list and move through its options with the arrow keys.
+            await select.focus();
+            const labels = await select.locator('option').allInnerTexts();
+            const want = labels.indexOf(target.right);
+            const have = labels.indexOf(await select.evaluate((el) => el.options[el.selectedIndex].text));
+            for (let k = have; k < want; k++) await this.page.keyboard.press('ArrowDown');
+            for (let k = have; k > want; k--) await this.page.keyboard.press('ArrowUp');
+            assert.equal(await select.evaluate((el) => el.options[el.selectedIndex].text), target.right);
+          } else {
+            await select.selectOption({ label: target.right });
+          }
         }
         break;
       default:
