@@ -178,3 +178,24 @@ TEST_CASE("xAPI alternate request syntax: POST ?method= with the headers, parame
   CHECK(unknown.status == 400);
   CHECK(error_where(unknown) == "cachebuster");
 }
+
+TEST_CASE("xAPI: unknown resources and methods answer with the xAPI headers too", "[sync][xapi][syntax]") {
+  TestServer srv({}, [](trailpack::server::Config& c) { c.cors_origins = {kOrigin}; });
+  auto [k, s] = srv.app().create_xapi_client("content", {"all"});
+  auto h = xapi_headers(basic_auth(k, s));
+  h["origin"] = kOrigin;
+  auto oauth = srv.get("/xapi/OAuth/initiate", h);
+  CHECK(oauth.status == 404);
+  CHECK(error_message(oauth) == "no such xAPI resource: /xapi/OAuth/initiate");
+  CHECK(oauth.headers["x-experience-api-version"] == "1.0.3");
+  CHECK(oauth.headers["access-control-allow-origin"] == kOrigin);
+  CHECK(srv.request("DELETE", "/xapi/extensions/x", {}, h).status == 404);
+  auto del = srv.request("DELETE", "/xapi/statements", {}, h);
+  CHECK(del.status == 405);
+  CHECK(error_message(del) == "DELETE is not allowed on /xapi/statements (OPTIONS, GET, HEAD, PUT, POST)");
+  CHECK(del.headers["x-experience-api-version"] == "1.0.3");
+  CHECK(del.headers.count("x-experience-api-consistent-through"));
+  auto put_about = srv.request("PUT", "/xapi/about", "{}", h);
+  CHECK(put_about.status == 405);
+  CHECK(put_about.headers["x-experience-api-version"] == "1.0.3");
+}

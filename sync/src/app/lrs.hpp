@@ -107,6 +107,10 @@ struct ResourceOptions {
 void add_resource(Router& router, App& app, const std::string& path, std::map<std::string, MethodSpec> methods,
                   ResourceOptions options = {});
 
+/// Registers the answer for any other path under /xapi/: 404 with the xAPI headers.
+/// Register it after every resource (routes match in registration order).
+void add_not_found(Router& router, App& app);
+
 // ---------------------------------------------------------------- attachments
 
 /// A PUT/POST statements body: the statements JSON and, from a multipart/mixed body, the

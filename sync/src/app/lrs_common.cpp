@@ -285,7 +285,19 @@ void add_resource(Router& router, App& app, const std::string& path, std::map<st
     router.add(method, path, handler, {.body_limit = limit});
   }
   if (!r->methods.count("POST")) router.add("POST", path, handler, {.body_limit = kFormBodyLimit});  // alternate syntax
+  // The other methods reach the resource too, which answers 405 with the xAPI headers.
+  for (const char* m : {"GET", "PUT", "DELETE"})
+    if (!r->methods.count(m)) router.add(m, path, handler);
   router.add("OPTIONS", path, handler);
+}
+
+void add_not_found(Router& router, App& app) {
+  for (const char* m : {"GET", "PUT", "POST", "DELETE", "OPTIONS"})
+    router.add(m, "/xapi/*", [&app](Request& req) -> Response {
+      HttpError e{404, "not_found", "no such xAPI resource: " + req.path, {}, {{"X-Experience-API-Version", xapi::kVersion}}};
+      for (auto& h : cors_headers(app, req)) e.headers.push_back(std::move(h));
+      throw e;
+    });
 }
 
 json authority_of(const Principal& p, const std::string& home_page) {

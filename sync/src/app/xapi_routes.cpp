@@ -393,6 +393,7 @@ void register_xapi_routes(Router& router, App& app) {
   lrs::register_statement_routes(router, app);
   lrs::register_document_routes(router, app);
   lrs::register_activity_agent_routes(router, app);
+  lrs::add_not_found(router, app);
 }
 
 }  // namespace trailpack::server

@@ -134,7 +134,8 @@ CREATE TABLE trusted_keys (
       // then only such clients change), the State / Activity Profile / Agent Profile documents,
       // and the raw data of statement attachments. statement_agents and
       // statement_activities are derived from statements.body and rebuilt at start-up
-      // for statements that lack them (App::index_statements).
+      // for statements that lack them (App::index_statements); statements_refs serves
+      // the StatementRef filter rule (statements that target a matching statement).
       R"sql(
 CREATE TABLE statement_agents (
   statement_id TEXT NOT NULL,
@@ -147,6 +148,7 @@ CREATE TABLE statement_activities (
   activity_id TEXT NOT NULL,
   PRIMARY KEY (statement_id, activity_id));
 CREATE INDEX statement_activities_activity ON statement_activities(activity_id);
+CREATE INDEX statements_refs ON statements(object_id) WHERE object_type = 'StatementRef';
 CREATE TABLE activity_definitions (
   activity_id TEXT PRIMARY KEY,
   definition TEXT NOT NULL,
