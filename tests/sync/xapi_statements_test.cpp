@@ -838,3 +838,31 @@ TEST_CASE("xAPI: a manager reads the learners of the groups they manage (and sub
   CHECK(ids_of(body_json(lrs.get("", olga))).empty());
   CHECK(lrs.get("?statementId=" + uuid_n(1), olga).status == 404);
 }
+
+TEST_CASE("xAPI: statements stored before the query index existed are indexed at start-up, and only once",
+          "[sync][xapi]") {
+  Lrs lrs;
+  json batch = json::array();
+  for (int i = 1; i <= 620; ++i) {
+    json s = make(uuid_n(i), agent_mbox(i % 2 ? "ann" : "bob"), kCompleted, "http://example.com/a");
+    s["context"] = {{"instructor", agent_mbox("ivy")}};
+    batch.push_back(s);
+  }
+  REQUIRE(lrs.post(batch).status == 200);
+  REQUIRE(lrs.post(make(uuid_n(700), agent_mbox("cat"), kCompleted, "http://example.com/b")).status == 200);
+  const std::string ivy = "?agent=" + url_encode(json{{"mbox", "mailto:ivy@example.com"}}.dump()) + "&related_agents=true&limit=0";
+  REQUIRE(body_json(lrs.get(ivy))["statements"].size() == 500);
+  // As a database migrated from schema 1 looks: statements, no index, a backlog.
+  lrs.srv.app().db().write([](trailpack::server::db::Connection& c) {
+    c.exec("DELETE FROM statement_agents");
+    c.exec("DELETE FROM statement_activities");
+    c.exec("INSERT INTO statement_index_backlog(next_seq, last_seq) SELECT 1, MAX(seq) FROM statements");
+  });
+  CHECK(body_json(lrs.get(ivy))["statements"].empty());
+  CHECK(lrs.srv.app().index_statements() == 621);
+  CHECK(lrs.srv.app().index_statements() == 0);  // done: the backlog is gone
+  auto [ivy_all, pages] = walk(lrs, ivy);
+  CHECK(ivy_all.size() == 620);
+  CHECK(ids_of(body_json(lrs.get("?" + q_agent(json{{"mbox", "mailto:cat@example.com"}})))) == std::vector<std::string>{uuid_n(700)});
+  CHECK(count_statements(lrs.srv) == 621);
+}

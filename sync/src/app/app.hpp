@@ -114,8 +114,9 @@ class App {
   StoreOutcome store_statements(const Principal& who, std::vector<nlohmann::json> statements, bool atomic,
                                 const std::string& device_id,
                                 const std::map<std::string, AttachmentData>& attachments = {});
-  /// Derives the query index (statement_agents, statement_activities) of statements
-  /// stored before it existed; runs at start-up. Returns how many were indexed.
+  /// Derives the query index (statement_agents, statement_activities) and activity
+  /// definitions of statements stored before migration 2, 500 per transaction; runs at
+  /// start-up and costs one small query once done. Returns how many were indexed.
   std::size_t index_statements();
   /// A user's statements (not voided) as stored bodies.
   std::vector<nlohmann::json> user_statements(const std::string& user_id, const std::string& course_id = {});

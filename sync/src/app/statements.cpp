@@ -353,23 +353,28 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
 
 std::size_t App::index_statements() {
   std::size_t done = 0;
-  for (;;) {
-    std::size_t batch = 0;
+  for (bool more = true; more;) {
     db_->write([&](db::Connection& c) {
-      batch = 0;
-      // Every statement mentions at least its actor, so an unindexed one has no rows.
-      auto rows = c.query(
-          "SELECT id, body, user_id FROM statements s WHERE NOT EXISTS "
-          "(SELECT 1 FROM statement_agents a WHERE a.statement_id = s.id) ORDER BY seq LIMIT 500");
+      more = false;
+      serialize_writers(c, "trailpack:statement-index");  // one process at a time
+      auto backlog = c.query("SELECT next_seq, last_seq FROM statement_index_backlog");
+      if (backlog.empty()) return;
+      const std::int64_t next = backlog[0].i64(0), last = backlog[0].i64(1);
+      auto rows = c.query("SELECT seq, id, body, user_id FROM statements WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT 500",
+                          {next, last});
       for (const auto& r : rows) {
-        const json body = json::parse(r.str(1));
-        index_statement(c, r.str(0), indexed_form(*this, body, r.str(2)));
+        const json body = json::parse(r.str(2));
+        index_statement(c, r.str(1), indexed_form(*this, body, r.str(3)));
         record_definitions(c, body, false, now_ms());
-        ++batch;
+      }
+      done += rows.size();
+      if (rows.size() < 500) {
+        c.exec("DELETE FROM statement_index_backlog");  // caught up: later statements are indexed as they are stored
+      } else {
+        c.exec("UPDATE statement_index_backlog SET next_seq = $1", {rows.back().i64(0) + 1});
+        more = true;
       }
     });
-    done += batch;
-    if (batch < 500) break;
   }
   if (done) log_event("info", "statements_indexed", {{"statements", done}});
   return done;

@@ -133,9 +133,10 @@ CREATE TABLE trusted_keys (
       // definitions (defined = 1 once a client with the `define` scope sent one, which
       // then only such clients change), the State / Activity Profile / Agent Profile documents,
       // and the raw data of statement attachments. statement_agents and
-      // statement_activities are derived from statements.body and rebuilt at start-up
-      // for statements that lack them (App::index_statements); statements_refs serves
-      // the StatementRef filter rule (statements that target a matching statement).
+      // statement_activities are derived from statements.body: statements stored before
+      // this migration (seq up to statement_index_backlog.last_seq) are indexed at
+      // start-up by App::index_statements; statements_refs serves the StatementRef
+      // filter rule (statements that target a matching statement).
       R"sql(
 CREATE TABLE statement_agents (
   statement_id TEXT NOT NULL,
@@ -149,6 +150,10 @@ CREATE TABLE statement_activities (
   PRIMARY KEY (statement_id, activity_id));
 CREATE INDEX statement_activities_activity ON statement_activities(activity_id);
 CREATE INDEX statements_refs ON statements(object_id) WHERE object_type = 'StatementRef';
+CREATE TABLE statement_index_backlog (
+  next_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL);
+INSERT INTO statement_index_backlog(next_seq, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM statements;
 CREATE TABLE activity_definitions (
   activity_id TEXT PRIMARY KEY,
   definition TEXT NOT NULL,
