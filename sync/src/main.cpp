@@ -18,13 +18,14 @@ void apply_file(trailpack::server::Config& c, const std::string& path) {
   if (!j) throw CliError(j.error().describe());
   auto r = trailpack::read_json_checked<trailpack::Unit>("invalid_config", [&] {
     trailpack::JsonReader rd(*j, "");
-    rd.only({"bind", "port", "database", "public_url", "web_root", "trusted_keys", "threads", "log_level"});
+    rd.only({"bind", "port", "database", "public_url", "web_root", "trusted_keys", "threads", "log_level", "cors_origins"});
     c.bind = rd.str_or("bind", c.bind);
     c.port = static_cast<unsigned short>(rd.integer_or("port", c.port, 0, 65535));
     c.database = rd.str_or("database", c.database);
     c.public_url = rd.str_or("public_url", c.public_url);
     c.web_root = rd.str_or("web_root", c.web_root);
     if (rd.has("trusted_keys")) c.trusted_keys = rd.strings_or_empty("trusted_keys");
+    if (rd.has("cors_origins")) c.cors_origins = rd.strings_or_empty("cors_origins");
     c.threads = static_cast<int>(rd.integer_or("threads", c.threads, 0, 256));
     c.log_level = rd.one_of("log_level", {"debug", "info", "warn", "error"}, "info");
     return trailpack::Unit{};
@@ -50,6 +51,18 @@ void apply_env(trailpack::server::Config& c) {
   if (auto v = env("TRAILPACK_WEB_ROOT")) c.web_root = v;
   if (auto v = env("TRAILPACK_THREADS")) c.threads = static_cast<int>(number("TRAILPACK_THREADS", v, 256));
   if (auto v = env("TRAILPACK_LOG_LEVEL")) c.log_level = v;
+  if (auto v = env("TRAILPACK_CORS_ORIGINS")) {  // space- or comma-separated
+    c.cors_origins.clear();
+    std::string s = v;
+    for (char& ch : s)
+      if (ch == ',') ch = ' ';
+    for (std::size_t start = 0; start < s.size();) {
+      auto end = s.find(' ', start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) c.cors_origins.push_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+  }
   if (auto v = env("TRAILPACK_TRUSTED_KEYS")) {
     c.trusted_keys.clear();
     std::string s = v;
@@ -83,6 +96,8 @@ int main(int argc, char** argv) {
   auto* o_keys = serve->add_option("--trusted-key", trusted, "Publisher public key file trusted for bundles (repeatable)");
   auto* o_threads = serve->add_option("--threads", cfg.threads, "I/O threads (default: cores, at least 2)");
   auto* o_log = serve->add_option("--log-level", cfg.log_level, "debug, info, warn or error");
+  auto* o_cors = serve->add_option("--cors-origin", cfg.cors_origins,
+                                   "Origin whose browser content may call /xapi/ (repeatable; * for any)");
 
   // init
   trailpack::cli::InitOptions init;
@@ -123,7 +138,8 @@ int main(int argc, char** argv) {
   xc_add->add_option("--name", xo.name, "Name");
   xc_add->add_option("--key", xo.key, "Key (generated when omitted)");
   xc_add->add_option("--secret", xo.secret, "Secret (generated when omitted)");
-  xc_add->add_option("--scope", xo.scopes, "statements/read, statements/write, all (repeatable)");
+  xc_add->add_option("--scope", xo.scopes,
+                     "statements/write, statements/read, statements/read/mine, state, define, profile, all/read, all (repeatable)");
   xc_add->add_flag("--json", xo.json, "Print JSON");
 
   // keys
@@ -189,6 +205,7 @@ int main(int argc, char** argv) {
       if (o_keys->count()) merged.trusted_keys = trusted;
       if (o_threads->count()) merged.threads = cfg.threads;
       if (o_log->count()) merged.log_level = cfg.log_level;
+      if (o_cors->count()) merged.cors_origins = cfg.cors_origins;
       if (merged.log_level != "debug" && merged.log_level != "info" && merged.log_level != "warn" && merged.log_level != "error")
         throw CliError("--log-level must be debug, info, warn or error, not \"" + merged.log_level + "\"");
       return trailpack::cli::cmd_serve(merged);

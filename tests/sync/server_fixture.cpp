@@ -9,7 +9,7 @@ namespace trailpack::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TestServer::TestServer(server::ServerLimits limits) {
+TestServer::TestServer(server::ServerLimits limits, const std::function<void(server::Config&)>& configure) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("trailpack-test-" + std::to_string(rd()));
   fs::create_directories(dir_);
@@ -35,6 +35,7 @@ TestServer::TestServer(server::ServerLimits limits) {
   url_ = "http://127.0.0.1:" + std::to_string(port);
   cfg.public_url = url_;
   server::set_log_level("error");
+  if (configure) configure(cfg);
   app_ = std::make_unique<server::App>(cfg);
   server::register_routes(*router_, *app_);
   org_ = app_->create_org("Test org");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,7 +31,8 @@ struct Device {
 
 class TestServer {
  public:
-  explicit TestServer(server::ServerLimits limits = {});
+  /// `configure` adjusts the server's configuration before it starts (CORS origins...).
+  explicit TestServer(server::ServerLimits limits = {}, const std::function<void(server::Config&)>& configure = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

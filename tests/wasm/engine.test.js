@@ -8,7 +8,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { loadEngine, ROOT } = require('./engine.js');
+const { loadEngine, substitute, ROOT } = require('./engine.js');
 
 const TESTS = path.join(ROOT, 'tests');
 
@@ -70,16 +70,6 @@ function nativeRunner() {
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error('no native scenario runner: build the native tests first');
   return found;
-}
-
-function substitute(v, vars) {
-  if (typeof v === 'string' && v.startsWith('$') && v.slice(1) in vars) return vars[v.slice(1)];
-  if (Array.isArray(v)) return v.map((x) => substitute(x, vars));
-  if (v && typeof v === 'object') {
-    if (Object.keys(v).length === 1 && v.$file) return JSON.parse(fs.readFileSync(path.join(TESTS, v.$file), 'utf8'));
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
-  }
-  return v;
 }
 
 function normalise(v) {

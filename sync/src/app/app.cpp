@@ -23,6 +23,7 @@ App::App(Config config) : config_(std::move(config)) {
       if (raw) keys_[r.str(0)] = *raw;
     }
   });
+  index_statements();
 }
 
 std::int64_t App::now_ms() const {

@@ -37,6 +37,9 @@ struct Config {
   std::int64_t refresh_ttl_s = 180 * 24 * 3600;      ///< device refresh tokens
   std::size_t max_bundle_bytes = 512ull << 20;
   std::string log_level = "info";
+  /// Origins (scheme://host[:port]) whose browser content may call /xapi/ (CORS), or
+  /// "*" for any; the public URL's own origin always may.
+  std::vector<std::string> cors_origins;
 };
 
 /// Who is calling.
@@ -52,6 +55,13 @@ struct Principal {
 
   bool is_admin() const { return kind == Kind::session && role == "admin"; }
   bool has_scope(const std::string& s) const;
+};
+
+/// The raw data of a statement attachment received in a multipart/mixed request, by
+/// its SHA-2 (hex).
+struct AttachmentData {
+  std::string content_type;
+  std::string data;
 };
 
 struct StoreOutcome {
@@ -97,9 +107,17 @@ class App {
   // --- statements (statements.cpp) ---
   /// Stores statements from `who` in one transaction. `atomic`: the xAPI rule (any
   /// invalid or conflicting statement rejects the whole batch, nothing is stored);
-  /// otherwise per-statement outcomes (the sync protocol).
+  /// otherwise per-statement outcomes (the sync protocol). Also records what queries
+  /// match on (agents, activities), the raw data of the statements' attachments found in
+  /// `attachments`, and, when `who` holds the xAPI `define` scope, the activities'
+  /// canonical definitions.
   StoreOutcome store_statements(const Principal& who, std::vector<nlohmann::json> statements, bool atomic,
-                                const std::string& device_id);
+                                const std::string& device_id,
+                                const std::map<std::string, AttachmentData>& attachments = {});
+  /// Derives the query index (statement_agents, statement_activities) and activity
+  /// definitions of statements stored before migration 2, 500 per transaction; runs at
+  /// start-up and costs one small query once done. Returns how many were indexed.
+  std::size_t index_statements();
   /// A user's statements (not voided) as stored bodies.
   std::vector<nlohmann::json> user_statements(const std::string& user_id, const std::string& course_id = {});
   /// The stored form served to clients: adds stored, authority, version.

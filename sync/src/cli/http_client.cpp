@@ -45,6 +45,7 @@ ClientResponse http_request(const std::string& method, const std::string& url, c
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256ull << 20);
+  if (method == "HEAD") parser.skip(true);  // the answer has Content-Length but no body
   http::read(stream, buffer, parser, ec);
   if (ec) throw std::runtime_error("reading the response failed: " + ec.message());
   auto res = parser.release();

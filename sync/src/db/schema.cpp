@@ -129,6 +129,54 @@ CREATE TABLE trusted_keys (
   name TEXT NOT NULL,
   added_ms BIGINT NOT NULL);
 )sql",
+      // xAPI LRS: what statement queries match on (agents, activities), activity
+      // definitions (defined = 1 once a client with the `define` scope sent one, which
+      // then only such clients change), the State / Activity Profile / Agent Profile documents,
+      // and the raw data of statement attachments. statement_agents and
+      // statement_activities are derived from statements.body: statements stored before
+      // this migration (seq up to statement_index_backlog.last_seq) are indexed at
+      // start-up by App::index_statements; statements_refs serves the StatementRef
+      // filter rule (statements that target a matching statement).
+      R"sql(
+CREATE TABLE statement_agents (
+  statement_id TEXT NOT NULL,
+  agent_key TEXT NOT NULL,
+  relation TEXT NOT NULL CHECK (relation IN ('actor', 'object', 'related')),
+  PRIMARY KEY (statement_id, relation, agent_key));
+CREATE INDEX statement_agents_key ON statement_agents(agent_key, relation);
+CREATE TABLE statement_activities (
+  statement_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  PRIMARY KEY (statement_id, activity_id));
+CREATE INDEX statement_activities_activity ON statement_activities(activity_id);
+CREATE INDEX statements_refs ON statements(object_id) WHERE object_type = 'StatementRef';
+CREATE TABLE statement_index_backlog (
+  next_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL);
+INSERT INTO statement_index_backlog(next_seq, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM statements;
+CREATE TABLE activity_definitions (
+  activity_id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  defined INTEGER NOT NULL DEFAULT 0,
+  updated_ms BIGINT NOT NULL);
+CREATE TABLE xapi_documents (
+  kind TEXT NOT NULL CHECK (kind IN ('state', 'activity_profile', 'agent_profile')),
+  activity_id TEXT NOT NULL,
+  agent_key TEXT NOT NULL,
+  registration TEXT NOT NULL,
+  doc_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content {BLOB} NOT NULL,
+  etag TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  PRIMARY KEY (kind, activity_id, agent_key, registration, doc_id));
+CREATE TABLE xapi_attachments (
+  sha2 TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  length BIGINT NOT NULL,
+  data {BLOB} NOT NULL,
+  stored_ms BIGINT NOT NULL);
+)sql",
   };
   return list;
 }

@@ -79,20 +79,24 @@ Response Router::handle(Request& req) const {
     if (path_matched) return Response::error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
     return Response::error(404, "not_found", "no such endpoint: " + req.path);
   }
-  try {
-    Response res = r->handler(req);
-    if (req.method == "HEAD") res.head_only = true;
+  // A HEAD answer, errors included, has headers and Content-Length but no body.
+  const bool head = req.method == "HEAD";
+  auto finish = [head](Response res) {
+    if (head) res.head_only = true;
     return res;
+  };
+  try {
+    return finish(r->handler(req));
   } catch (const HttpError& e) {
     Response res = Response::error(e.status, e.code, e.message, e.where);
     for (const auto& h : e.headers) res.header(h.first, h.second);
-    return res;
+    return finish(std::move(res));
   } catch (const std::bad_alloc&) {
     log_event("error", "out_of_memory", {{"path", req.path}});
-    return Response::error(503, "overloaded", "the server is short of memory; try again");
+    return finish(Response::error(503, "overloaded", "the server is short of memory; try again"));
   } catch (const std::exception& e) {
     log_event("error", "handler_failed", {{"path", req.path}, {"what", e.what()}});
-    return Response::error(500, "internal", "the server failed to handle this request");
+    return finish(Response::error(500, "internal", "the server failed to handle this request"));
   }
 }
 
