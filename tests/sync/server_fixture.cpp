@@ -9,7 +9,9 @@ namespace trailpack::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TestServer::TestServer(server::ServerLimits limits) {
+TestServer::TestServer(server::ServerLimits limits) : TestServer([](server::Config&) {}, limits) {}
+
+TestServer::TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("trailpack-test-" + std::to_string(rd()));
   fs::create_directories(dir_);
@@ -34,6 +36,7 @@ TestServer::TestServer(server::ServerLimits limits) {
   const unsigned short port = http_->listen("127.0.0.1", 0);
   url_ = "http://127.0.0.1:" + std::to_string(port);
   cfg.public_url = url_;
+  configure(cfg);
   server::set_log_level("error");
   app_ = std::make_unique<server::App>(cfg);
   server::register_routes(*router_, *app_);

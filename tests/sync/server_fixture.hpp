@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ struct Device {
 class TestServer {
  public:
   explicit TestServer(server::ServerLimits limits = {});
+  /// With configuration changes applied before the App starts (webhook URL, ...).
+  explicit TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
