@@ -274,6 +274,14 @@ TEST_CASE("identities: managers hand out enrollment codes to their own learners 
   const std::string token = login(srv, "boss@example.com", "boss-password-1");
   CHECK(call(srv, "POST", "/api/v1/admin/users/" + mine + "/enrollment-codes", token).status == 201);
   CHECK(call(srv, "POST", "/api/v1/admin/users/" + theirs + "/enrollment-codes", token).status == 403);
+  // They revoke their own learners' devices, nobody else's.
+  Device own = srv.enroll_learner("own@example.com", "Own");
+  Device other = srv.enroll_learner("other@example.com", "Other");
+  add_members(srv, admin, g, {own.user_id});
+  CHECK(call(srv, "POST", "/api/v1/admin/devices/" + other.device_id + "/revoke", token).status == 403);
+  CHECK(pull(srv, other, 0).status == 200);
+  CHECK(call(srv, "POST", "/api/v1/admin/devices/" + own.device_id + "/revoke", token).status == 200);
+  CHECK(pull(srv, own, 0).status == 401);
   // Staff accounts enroll no devices.
   auto staff = call(srv, "POST", "/api/v1/admin/users/" + mgr + "/enrollment-codes", admin);
   CHECK(staff.status == 409);
