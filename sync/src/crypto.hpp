@@ -24,6 +24,9 @@ std::string random_code(std::size_t length);
 /// SHA-256 hex of a token: what the database stores instead of the token.
 std::string token_hash(std::string_view token);
 
+/// HMAC-SHA256 of `message` under `key`, in lower-case hex (webhook signatures).
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
 /// Argon2id (libsodium's interactive limits). The string embeds salt and parameters.
 std::string hash_password(std::string_view password);
 bool verify_password(const std::string& hash, std::string_view password);

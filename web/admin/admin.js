@@ -2,9 +2,17 @@
 // module in pages/ exporting {title, render(main, ctx), roles?}; add it to PAGES.
 import { h, api, currentUser, TOKEN_KEY } from './lib.js';
 import * as learners from './pages/learners.js';
+import * as people from './pages/people.js';
+import * as assignments from './pages/assignments.js';
+import * as reminders from './pages/reminders.js';
+import * as importPage from './pages/import.js';
 
 const PAGES = [
   { id: 'learners', module: learners },
+  { id: 'people', module: people },
+  { id: 'assignments', module: assignments },
+  { id: 'reminders', module: reminders },
+  { id: 'import', module: importPage },
 ];
 
 const main = document.getElementById('main');

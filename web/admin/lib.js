@@ -37,3 +37,38 @@ export async function api(path, options = {}) {
 
 export const pct = (x) => (x === null || x === undefined ? '—' : Math.round(x * 100) + '%');
 export const when = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
+
+export const day = (ms) => (ms ? new Date(ms).toLocaleDateString() : '—');
+
+let uid = 0;
+/** A labelled form control: returns [label, control] with matching ids. */
+export function field(label, control) {
+  if (!control.id) control.id = 'f' + (++uid);
+  return [h('label', { for: control.id }, label), control];
+}
+
+/** A <select> of [value, label] pairs. */
+export function select(options, selected, attrs = {}) {
+  return h('select', attrs, options.map(([v, l]) => h('option', { value: v, selected: v === selected ? true : undefined }, l)));
+}
+
+/** A status line for a form: set(message, isError). */
+export function statusLine() {
+  const el = h('p', { role: 'status', class: 'muted' });
+  el.set = (message, isError) => { el.textContent = message || ''; el.className = isError ? 'error' : 'muted'; };
+  return el;
+}
+
+/** Runs an API call from a button or form, reporting success or the server's message. */
+export async function act(status, fn, done) {
+  try {
+    const out = await fn();
+    if (done) status.set(typeof done === 'function' ? done(out) : done, false);
+    return out;
+  } catch (err) {
+    status.set(err.where ? `${err.message} (${err.where})` : err.message, true);
+    return undefined;
+  }
+}
+
+export const isAdmin = (user) => user && user.role === 'admin';

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "app/app.hpp"
+#include "app/assignments.hpp"
+#include "app/directory.hpp"
 #include "crypto.hpp"
 #include "text.hpp"
 #include "trailpack/csv.hpp"
@@ -14,33 +16,17 @@ using nlohmann::json;
 
 namespace {
 
-// Learners visible to a staff principal.
+// Learners visible to a staff principal (directory.hpp: admins their organisation,
+// managers the learners of their groups and subgroups).
 std::vector<std::pair<std::string, json>> visible_learners(App& app, const Principal& p) {
   std::vector<std::pair<std::string, json>> out;
   app.db().read([&](db::Connection& c) {
-    db::Rows rows;
-    if (p.role == "admin") {
-      rows = c.query("SELECT id, name, email, team, site, job_role FROM users WHERE org_id = $1 AND role = 'learner' ORDER BY name", {p.org_id});
-    } else {
-      // Groups managed, expanded to their descendants.
-      std::set<std::string> groups;
-      for (const auto& r : c.query("SELECT group_id FROM manager_scopes WHERE user_id = $1", {p.user_id})) groups.insert(r.str(0));
-      bool grew = true;
-      while (grew) {
-        grew = false;
-        for (const auto& r : c.query("SELECT id, parent_id FROM user_groups WHERE org_id = $1", {p.org_id}))
-          if (!r.is_null(1) && groups.count(r.str(1)) && groups.insert(r.str(0)).second) grew = true;
-      }
-      std::set<std::string> seen;
-      for (const auto& g : groups)
-        for (auto& r : c.query("SELECT u.id, u.name, u.email, u.team, u.site, u.job_role FROM users u JOIN group_members m ON m.user_id = u.id "
-                               "WHERE m.group_id = $1 AND u.role = 'learner'",
-                               {g}))
-          if (seen.insert(r.str(0)).second) rows.push_back(std::move(r));
-    }
-    for (const auto& r : rows)
-      out.emplace_back(r.str(0), json{{"id", r.str(0)}, {"name", r.str(1)}, {"email", r.str(2)}, {"team", r.str(3)},
-                                      {"site", r.str(4)}, {"role", r.str(5)}});
+    const auto ids = directory::visible_learners(c, directory::scope_of(c, p));
+    for (const auto& r : c.query("SELECT id, name, email, team, site, job_role FROM users WHERE org_id = $1 AND role = 'learner' ORDER BY name",
+                                 {p.org_id}))
+      if (ids.count(r.str(0)))
+        out.emplace_back(r.str(0), json{{"id", r.str(0)}, {"name", r.str(1)}, {"email", r.str(2)}, {"team", r.str(3)},
+                                        {"site", r.str(4)}, {"role", r.str(5)}});
   });
   return out;
 }
@@ -112,13 +98,17 @@ void register_admin_routes(Router& router, App& app) {
     return Response::json(200, {{"statements", list}});
   });
 
-  // Enrollment codes for a learner's device (admins).
+  // Enrollment codes for a learner's device: admins for their organisation's learners,
+  // managers for the learners of their groups.
   router.add("POST", "/api/v1/admin/users/{id}/enrollment-codes", [&app](Request& req) {
-    app.require_admin(req);
+    Principal p = app.require_staff(req);
     const std::string& id = req.param("id");
-    bool exists = false;
-    app.db().read([&](db::Connection& c) { exists = !c.query("SELECT 1 FROM users WHERE id = $1", {id}).empty(); });
-    if (!exists) throw HttpError{404, "not_found", "no such user", {}, {}};
+    app.db().read([&](db::Connection& c) {
+      directory::require_user(c, directory::scope_of(c, p), id);
+      auto u = c.query("SELECT role, active FROM users WHERE id = $1", {id});
+      if (u[0].str(0) != "learner" || u[0].i64(1) == 0)
+        throw HttpError{409, "not_a_learner", "enrollment codes are for active learners (staff sign in to the console)", {}, {}};
+    });
     const std::string code = app.create_enrollment_code(id, 14 * 24 * 3600, 5);
     return Response::json(201, {{"code", code}, {"link", app.config().public_url + "/#enroll=" + code}});
   });
@@ -223,6 +213,8 @@ void register_admin_routes(Router& router, App& app) {
               c.exec("INSERT INTO group_members(group_id, user_id) VALUES ($1,$2) ON CONFLICT DO NOTHING", {gid, id});
             }
           }
+          // New memberships bring their groups' assignments (and a role change ends a learner's).
+          assignments::reconcile(c, p.org_id, app.now_ms());
           if (dry) throw HttpError{0, "dry_run", "", {}, {}};  // roll back, keep the counts
         };
         try {

@@ -47,6 +47,9 @@ void register_routes(Router& router, App& app) {
   register_sync_routes(router, app);
   register_bundle_routes(router, app);
   register_admin_routes(router, app);
+  register_identity_routes(router, app);
+  register_assignment_routes(router, app);
+  register_reminder_routes(router, app);
   register_static_routes(router, app);  // last: it has the catch-all
 }
 

@@ -40,6 +40,10 @@ struct Config {
   /// Origins (scheme://host[:port]) whose browser content may call /xapi/ (CORS), or
   /// "*" for any; the public URL's own origin always may.
   std::vector<std::string> cors_origins;
+  std::string webhook_url;               ///< reminders are POSTed here (http:// only); empty = none
+  std::string webhook_secret;            ///< signs webhook bodies (HMAC-SHA256); empty = unsigned
+  std::int64_t webhook_timeout_ms = 10000;
+  int reminder_interval_s = 60;          ///< scheduler period in `serve`; 0 = no scheduler
 };
 
 /// Who is calling.
@@ -85,6 +89,12 @@ class App {
   /// so writers that check-then-insert under the same key run one after the other (READ
   /// COMMITTED does not serialize them). No-op on SQLite, whose writer is single already.
   void serialize_writers(db::Connection& c, const std::string& key);
+  /// Called when a reminder was queued for the webhook, so the scheduler sends it soon.
+  void notify_reminders() {
+    if (reminder_wakeup_) reminder_wakeup_();
+  }
+  /// Set once before serving (by `serve`, which owns the scheduler).
+  void set_reminder_wakeup(std::function<void()> wakeup) { reminder_wakeup_ = std::move(wakeup); }
 
   // --- identities (auth.cpp) ---
   Principal authenticate(const Request& req);
@@ -136,6 +146,7 @@ class App {
   std::unique_ptr<db::Database> db_;
   Metrics metrics_;
   std::function<std::size_t()> connection_counter_;
+  std::function<void()> reminder_wakeup_;
   FailureLimiter failures_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
@@ -151,6 +162,9 @@ void register_xapi_routes(Router& router, App& app);
 void register_sync_routes(Router& router, App& app);
 void register_bundle_routes(Router& router, App& app);
 void register_admin_routes(Router& router, App& app);
+void register_identity_routes(Router& router, App& app);    ///< identity_routes.cpp
+void register_assignment_routes(Router& router, App& app);  ///< assignment_routes.cpp
+void register_reminder_routes(Router& router, App& app);    ///< reminder_routes.cpp
 void register_static_routes(Router& router, App& app);
 
 /// Parses a JSON request body or throws HttpError 400 with the position.

@@ -59,6 +59,27 @@ int cmd_xapi_clients_add(const XapiClientOptions& o);
 
 int cmd_keys_trust(const std::string& database, const std::string& pub_file, const std::string& name);
 
+struct GroupOptions {
+  std::string database;
+  std::string name;
+  std::string parent;                 ///< name of the parent group; empty = leave as is
+  std::vector<std::string> members;   ///< emails
+  std::vector<std::string> managers;  ///< emails of managers
+};
+/// `trailpack groups add`: creates or updates a group (identity_commands.cpp).
+int cmd_groups_add(const GroupOptions& o);
+
+struct AssignOptions {
+  std::string database;
+  std::string group;    ///< group name, or
+  std::string learner;  ///< learner email
+  std::string course;
+  int due_days = -1;    ///< -1 = no due date
+  int recur_months = 0; ///< 0 = no recertification
+};
+/// `trailpack assign`: assigns a published course to a group or a learner.
+int cmd_assign(const AssignOptions& o);
+
 }  // namespace trailpack::cli
 
 namespace trailpack::cli {
