@@ -113,7 +113,11 @@ class SqliteConnection final : public Connection {
 
   static void bind(sqlite3_stmt* st, const Params& params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
-      const int idx = static_cast<int>(i + 1);
+      // SQLite numbers "$N" parameters in order of first appearance in the text, not by N;
+      // look the name up so that $2 may come before $1 (as on PostgreSQL).
+      const std::string name = "$" + std::to_string(i + 1);
+      const int idx = sqlite3_bind_parameter_index(st, name.c_str());
+      if (idx == 0) continue;  // not used by this statement
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
