@@ -141,18 +141,41 @@ TEST_CASE("kpi health: sync lag of the statements stored in the period", "[kpi][
   CHECK_FALSE(sync_lag({}, Period{0, 1}).mean_lag_ms);
 }
 
+TEST_CASE("kpi health: how late statements arrive", "[kpi][health]") {
+  // 50 under 1 h, 30 under 1 day, 20 under 7 days: half arrive at once, 80 % within a
+  // day, all within 7 days.
+  const auto cdf = lag_cdf({50, 30, 20, 0});
+  CHECK(cdf.known);
+  CHECK(cdf.at_0 == 0.5);
+  CHECK(cdf.at_1d == 0.8);
+  CHECK(cdf.at_7d == 1.0);
+  CHECK(arrived_share(cdf, 0) == 0.5);
+  CHECK(arrived_share(cdf, kDay / 2) == Approx(0.65));     // half way from .5 to .8
+  CHECK(arrived_share(cdf, 4 * kDay) == Approx(0.9));      // half way from .8 to 1
+  CHECK(arrived_share(cdf, -kDay) == 0.5);                 // a clock ahead: as if now
+  // 7 to 28 days: linear up to 1.
+  const auto late = lag_cdf({0, 0, 7, 3});
+  CHECK(arrived_share(late, 7 * kDay) == 0.7);
+  CHECK(arrived_share(late, 14 * kDay) == Approx(0.8));
+  CHECK(arrived_share(late, 28 * kDay) == 1.0);
+  CHECK_FALSE(lag_cdf({0, 0, 0, 0}).known);
+}
+
 TEST_CASE("kpi health: estimate of activity not synced yet", "[kpi][health]") {
-  // Last sync at noon on day 100. Window: days 73..100 (28 days). In it: 100, 100, 80, 73
-  // = 4 statements, a pace of 4/28 a day. Day 72 is before, day 101 after.
-  const TimeMs last_sync = 100 * kDay + kDay / 2;
-  const std::vector<std::int64_t> days = {100, 100, 80, 73, 72, 101};
-  // 3.5 days later: 4/28 * 3.5 = 0.5.
-  CHECK(*unsynced_estimate(days, last_sync, last_sync + 3 * kDay + kDay / 2) == Approx(0.5));
-  // 40 days later: capped at 28 days: 4.
-  CHECK(*unsynced_estimate(days, last_sync, last_sync + 40 * kDay) == Approx(4.0));
-  // Just synced: 0.
-  CHECK(*unsynced_estimate(days, last_sync, last_sync) == 0.0);
-  // Never synced: unknown.
-  CHECK_FALSE(unsynced_estimate(days, 0, last_sync));
-  CHECK(*unsynced_estimate_from(14, last_sync, last_sync + kDay) == Approx(0.5));
+  // Now: noon on day 100. With the distribution above (F: .5 at once, .8 after a day, 1
+  // after 7 days), what arrived for each day is a share F of what was done:
+  //   day 100 (age 0):  10 seen, F .5 -> 10 more expected
+  //   day  99 (age 1d):  8 seen, F .8 -> 2
+  //   day  96 (age 4d):  9 seen, F .9 -> 1
+  //   day  90 (age 10d): 5 seen, F 1  -> 0
+  //   day  72 is outside the 28 days (73..100); day 101 is in the future.
+  const auto cdf = lag_cdf({50, 30, 20, 0});
+  const TimeMs now = 100 * kDay + kDay / 2;
+  const std::map<std::int64_t, std::int64_t> seen = {{100, 10}, {99, 8}, {96, 9}, {90, 5}, {72, 40}, {101, 3}};
+  CHECK(*unsynced_estimate(cdf, seen, now) == Approx(13.0));
+  CHECK(*unsynced_estimate(cdf, {}, now) == 0.0);
+  // Nothing arrived yet from which to learn the delays: unknown, not 0.
+  CHECK_FALSE(unsynced_estimate(lag_cdf({0, 0, 0, 0}), seen, now));
+  // A share below 5 % counts as 5 %: at most 19 more per statement seen.
+  CHECK(*unsynced_estimate(lag_cdf({0, 0, 0, 10}), {{100, 1}}, now) == Approx(19.0));
 }

@@ -615,8 +615,7 @@ TEST_CASE("kpi: data health, last syncs, lag, flagged scores, unsynced estimate"
   a.card("lesson", now - 2 * kDay);
   a.card("intro", now - 20 * kDay);
   REQUIRE(body_json(push(srv, ann, a.all))["stored"] == 4);
-  // Her last sync was 14 days ago: her pace window (28 days to that day) holds the action
-  // of 20 days ago: 1/28 a day, for 14 days: 0.5 statements waiting.
+  // Her device's last push is set back to 14 days ago.
   srv.app().db().write([&](Connection& c) {
     c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now - 14 * kDay, ann.device_id});
   });
@@ -630,7 +629,15 @@ TEST_CASE("kpi: data health, last syncs, lag, flagged scores, unsynced estimate"
   CHECK(m["synced_last_7d"] == 0);
   CHECK(m["not_synced_7d"] == 1);
   CHECK(m["never_synced"] == 2);
-  CHECK(m["unsynced_estimate"].get<double>() == Approx(0.5).margin(1e-3));
+  // The estimate: lags of recent arrivals 2 under 1 h, 1 under 7 days, 1 over 7 days (half
+  // arrive at once, three quarters within 7 days); the activity seen per day, each day
+  // corrected by the share expected to have arrived by now (the server's `now`).
+  const kpi::LagCdf cdf = kpi::lag_cdf({2, 0, 1, 1});
+  const std::map<std::int64_t, std::int64_t> seen = {
+      {kpi::day_of(now - 30 * kMin), 2}, {kpi::day_of(now - 2 * kDay), 1}, {kpi::day_of(now - 20 * kDay), 1}};
+  const double expected = *kpi::unsynced_estimate(cdf, seen, j["now"].get<TimeMs>());
+  CHECK(expected > 2.0);  // today's 2 with half arrived: at least 2 more
+  CHECK(m["unsynced_estimate"].get<double>() == Approx(expected));
   CHECK(m["statements_received"] == 4);
   CHECK(m["lag_under_1h"] == 2);
   CHECK(m["lag_under_1d"] == 0);
@@ -646,12 +653,12 @@ TEST_CASE("kpi: data health, last syncs, lag, flagged scores, unsynced estimate"
   CHECK(d["rows"][0]["name"] == "Bob");
   CHECK(d["rows"][0]["device_id"] == bob.device_id);
   CHECK(d["rows"][0]["last_push_at"].is_null());
-  CHECK(d["rows"][0]["unsynced_estimate"].is_null());
+  CHECK(d["rows"][0]["unsynced_estimate"] == 0.0);  // no recent activity of his
   CHECK(d["rows"][1]["name"] == "Cid");
   CHECK(d["rows"][1]["device_id"].is_null());
   CHECK(d["rows"][2]["name"] == "Ann");
   CHECK(d["rows"][2]["days_since_sync"].get<double>() == Approx(14.0).margin(1e-3));
-  CHECK(d["rows"][2]["unsynced_estimate"].get<double>() == Approx(0.5).margin(1e-3));
+  CHECK(d["rows"][2]["unsynced_estimate"].get<double>() == Approx(*kpi::unsynced_estimate(cdf, seen, d["now"].get<TimeMs>())));
   const json page = get_json(srv, "/api/v1/admin/kpi/devices?limit=2", admin);
   CHECK(page["rows"].size() == 2);
   CHECK(page["next_offset"] == 2);

@@ -29,19 +29,37 @@ LagSummary sync_lag(const std::vector<Arrival>& arrivals, const Period& period) 
   return s;
 }
 
-std::optional<double> unsynced_estimate_from(std::int64_t statements_in_window, TimeMs last_sync, TimeMs now) {
-  if (last_sync <= 0) return std::nullopt;
-  const double pace = static_cast<double>(statements_in_window) / kPaceWindowDays;
-  const double days = std::clamp(static_cast<double>(now - last_sync) / kDayMs, 0.0, static_cast<double>(kPaceWindowDays));
-  return pace * days;
+LagCdf lag_cdf(const std::array<std::int64_t, kLagBuckets>& b) {
+  LagCdf c;
+  const double n = static_cast<double>(b[0] + b[1] + b[2] + b[3]);
+  if (n <= 0) return c;
+  c.known = true;
+  c.at_0 = static_cast<double>(b[0]) / n;
+  c.at_1d = static_cast<double>(b[0] + b[1]) / n;
+  c.at_7d = static_cast<double>(b[0] + b[1] + b[2]) / n;
+  return c;
 }
 
-std::optional<double> unsynced_estimate(const std::vector<std::int64_t>& activity_days, TimeMs last_sync, TimeMs now) {
-  if (last_sync <= 0) return std::nullopt;
-  const std::int64_t last = day_of(last_sync);
-  const auto n = std::count_if(activity_days.begin(), activity_days.end(),
-                               [&](std::int64_t d) { return d > last - kPaceWindowDays && d <= last; });
-  return unsynced_estimate_from(n, last_sync, now);
+double arrived_share(const LagCdf& c, TimeMs age) {
+  const double days = static_cast<double>(std::max<TimeMs>(0, age)) / static_cast<double>(kDayMs);
+  auto lerp = [](double a, double b, double t) { return a + (b - a) * t; };
+  if (days < 1) return lerp(c.at_0, c.at_1d, days);
+  if (days < 7) return lerp(c.at_1d, c.at_7d, (days - 1) / 6);
+  if (days < kNowcastDays) return lerp(c.at_7d, 1.0, (days - 7) / (kNowcastDays - 7));
+  return 1.0;
+}
+
+std::optional<double> unsynced_estimate(const LagCdf& cdf, const std::map<std::int64_t, std::int64_t>& observed, TimeMs now) {
+  if (!cdf.known) return std::nullopt;
+  const std::int64_t today = day_of(now);
+  double missing = 0;
+  for (const auto& [day, n] : observed) {
+    if (day > today || day <= today - kNowcastDays || n <= 0) continue;
+    const TimeMs middle = day * kDayMs + kDayMs / 2;
+    const double f = std::max(0.05, arrived_share(cdf, now - middle));
+    missing += static_cast<double>(n) * (1 - f) / f;
+  }
+  return missing;
 }
 
 }  // namespace trailpack::kpi

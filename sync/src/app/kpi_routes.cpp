@@ -5,6 +5,7 @@
 // estimates) are the shared ones in trailpack/kpi, so the numbers match the reference
 // aggregates the unit tests check by hand. Definitions: docs/kpis.md.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -478,28 +479,35 @@ Response comments(App& app, const Request& req, const Scope& s) {
 
 // ---------------------------------------------------------------- data health
 
-// Per learner in scope: the last push of any of their devices (0: never) and the
-// statements of their pace window (kpi::unsynced_estimate_from).
+// Per learner in scope: the last push of any of their devices (0: never).
 std::string last_sync_cte() {
   return ", last_sync AS (SELECT s.user_id, COALESCE(MAX(d.last_push_ms), 0) AS last_ms, COUNT(d.id) AS devices "
          "FROM scope s LEFT JOIN devices d ON d.user_id = s.user_id GROUP BY s.user_id) ";
 }
 
-std::string pace_sql() {
-  const std::string day = kpi_store::day_sql("l.last_ms");
-  return "(SELECT COALESCE(SUM(a.statements), 0) FROM kpi_activity_days a WHERE a.user_id = l.user_id AND a.day > " + day + " - " +
-         std::to_string(kpi::kPaceWindowDays) + " AND a.day <= " + day + ")";
+// How late the scope's statements arrived over the last kNowcastDays days (by arrival).
+kpi::LagCdf recent_lag(App& app, const Scope& s) {
+  const std::int64_t today = kpi::day_of(s.now);
+  Sql q;
+  std::string sql = kpi_api::with_scope(s, q);
+  sql += "SELECT COALESCE(SUM(y.under_1h), 0), COALESCE(SUM(y.under_1d), 0), COALESCE(SUM(y.under_7d), 0), "
+         "COALESCE(SUM(y.over_7d), 0) FROM kpi_sync_days y JOIN scope s ON s.user_id = y.user_id WHERE y.day > " +
+         q.p(today - kpi::kNowcastDays) + " AND y.day <= " + q.p(today);
+  std::array<std::int64_t, kpi::kLagBuckets> buckets{};
+  if (auto rows = query(app, sql, q.params); !rows.empty())
+    for (std::size_t b = 0; b < buckets.size(); ++b) buckets[b] = rows[0].i64(b);
+  return kpi::lag_cdf(buckets);
 }
 
 Response sync_health(App& app, const Request& req, const Scope& s) {
   const TimeMs now = s.now;
+  const std::int64_t today = kpi::day_of(now);
   // Learners and their last sync.
   Sql q;
   std::string sql = kpi_api::with_scope(s, q);
   sql.insert(sql.size() - 1, last_sync_cte());
-  sql += "SELECT l.last_ms, l.devices, CASE WHEN l.last_ms > 0 THEN " + pace_sql() + " ELSE 0 END FROM last_sync l";
+  sql += "SELECT l.last_ms, l.devices FROM last_sync l";
   std::int64_t learners = 0, with_device = 0, synced_day = 0, synced_week = 0, stale = 0, never = 0;
-  double estimate = 0;
   for (const auto& r : query(app, sql, q.params)) {
     ++learners;
     const std::int64_t last = r.i64(0);
@@ -511,8 +519,15 @@ Response sync_health(App& app, const Request& req, const Scope& s) {
     synced_day += last >= now - kpi::kDayMs;
     synced_week += last >= now - 7 * kpi::kDayMs;
     stale += last < now - 7 * kpi::kDayMs;
-    estimate += kpi::unsynced_estimate_from(r.i64(2), last, now).value_or(0);
   }
+  // Activity not arrived yet: the recent days' activity, corrected by how late it arrives.
+  Sql qo;
+  std::string so = kpi_api::with_scope(s, qo);
+  so += "SELECT d.day, SUM(d.statements) FROM kpi_activity_days d JOIN scope s ON s.user_id = d.user_id WHERE d.day > " +
+        qo.p(today - kpi::kNowcastDays) + " AND d.day <= " + qo.p(today) + " GROUP BY d.day";
+  std::map<std::int64_t, std::int64_t> observed;
+  for (const auto& r : query(app, so, qo.params)) observed[r.i64(0)] = r.i64(1);
+  const auto estimate = kpi::unsynced_estimate(recent_lag(app, s), observed, now);
   // Sync lag of what arrived in the period.
   Sql ql;
   std::string sl = kpi_api::with_scope(s, ql);
@@ -546,7 +561,7 @@ Response sync_health(App& app, const Request& req, const Scope& s) {
   add("synced_last_7d", synced_week);
   add("not_synced_7d", stale);
   add("never_synced", never);
-  add("unsynced_estimate", estimate);
+  add("unsynced_estimate", opt(estimate));
   add("statements_received", lag.statements);
   add("mean_lag_ms", opt(lag.mean_lag_ms));
   add("max_lag_ms", lag.lag_max_ms);
@@ -566,24 +581,36 @@ Response devices(App& app, const Request& req, const Scope& s) {
   sql.insert(sql.size() - 1, last_sync_cte());
   // Stalest first: never synced, then the oldest last push.
   sql += "SELECT u.id, u.name, u.email, u.team, u.site, u.job_role, d.id, d.name, d.created_ms, d.last_push_ms, d.last_pull_ms, "
-         "l.last_ms, CASE WHEN l.last_ms > 0 THEN " + pace_sql() + " ELSE 0 END "
-         "FROM last_sync l JOIN users u ON u.id = l.user_id LEFT JOIN devices d ON d.user_id = l.user_id "
+         "l.last_ms FROM last_sync l JOIN users u ON u.id = l.user_id LEFT JOIN devices d ON d.user_id = l.user_id "
          "ORDER BY COALESCE(d.last_push_ms, 0), u.name, u.id, d.id LIMIT " + q.p(limit + 1) + " OFFSET " + q.p(offset);
+  auto rows = query(app, sql, q.params);
+  const bool more = static_cast<std::int64_t>(rows.size()) > limit;
+  if (more) rows.pop_back();
+  // Each learner's recent activity, for their own estimate.
+  std::vector<std::string> ids;
+  for (const auto& r : rows) ids.push_back(r.str(0));
+  std::map<std::string, std::map<std::int64_t, std::int64_t>> observed;
+  if (!ids.empty()) {
+    const std::int64_t today = kpi::day_of(s.now);
+    Sql qo;
+    const std::string in = qo.list(ids);
+    for (const auto& r : query(app, "SELECT user_id, day, SUM(statements) FROM kpi_activity_days WHERE user_id IN (" + in +
+                                        ") AND day > " + qo.p(today - kpi::kNowcastDays) + " AND day <= " + qo.p(today) +
+                                        " GROUP BY user_id, day",
+                               qo.params))
+      observed[r.str(0)][r.i64(1)] = r.i64(2);
+  }
+  const kpi::LagCdf cdf = recent_lag(app, s);
   Table t;
   t.columns = {"user_id", "name", "email", "team", "site", "job_role", "device_id", "device_name", "enrolled_at",
                "last_push_at", "last_pull_at", "learner_last_sync_at", "days_since_sync", "unsynced_estimate"};
-  bool more = false;
   auto when = [](const db::Row& r, std::size_t i) { return r.is_null(i) || r.i64(i) == 0 ? json(nullptr) : json(format_timestamp(r.i64(i))); };
-  for (const auto& r : query(app, sql, q.params)) {
-    if (static_cast<std::int64_t>(t.rows.size()) == limit) {
-      more = true;
-      break;
-    }
+  for (const auto& r : rows) {
     const std::int64_t last = r.i64(11);
     t.rows.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5), r.is_null(6) ? json(nullptr) : json(r.str(6)),
                       r.is_null(7) ? json(nullptr) : json(r.str(7)), when(r, 8), when(r, 9), when(r, 10), when(r, 11),
                       last ? json(static_cast<double>(s.now - last) / kpi::kDayMs) : json(nullptr),
-                      opt(kpi::unsynced_estimate_from(r.i64(12), last, s.now))});
+                      opt(kpi::unsynced_estimate(cdf, observed[r.str(0)], s.now))});
   }
   json meta = meta_of(s);
   meta["now"] = s.now;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,17 +39,29 @@ struct LagSummary {
 /// Sync lag of the statements stored in the period.
 LagSummary sync_lag(const std::vector<Arrival>& arrivals, const Period& period);
 
-/// Days of history the unsynced estimate looks at.
-inline constexpr int kPaceWindowDays = 28;
+/// Days back the unsynced estimate looks at (activity older than this has arrived).
+inline constexpr int kNowcastDays = 28;
 
-/// Estimated statements recorded on a learner's devices but not synced yet: their pace
-/// over the kPaceWindowDays UTC days ending with the day of their last sync
-/// (statements / 28) times the days since that sync (at most 28, fractions count).
-/// `activity_days` holds the UTC day of each of the learner's stored statements.
-/// Nothing when the learner never synced.
-std::optional<double> unsynced_estimate(const std::vector<std::int64_t>& activity_days, TimeMs last_sync, TimeMs now);
+/// How late statements arrive: the share that has arrived after a given delay, from the
+/// lag buckets of recent arrivals. Statements under 1 h count as arriving at once;
+/// between the bucket limits (0, 1 day, 7 days, 28 days) the share grows linearly, and
+/// everything has arrived after 28 days.
+struct LagCdf {
+  bool known = false;  ///< false when no statement arrived (nothing to learn from)
+  double at_0 = 0;     ///< share under 1 h
+  double at_1d = 0;    ///< share under 1 day
+  double at_7d = 0;    ///< share under 7 days
+};
+LagCdf lag_cdf(const std::array<std::int64_t, kLagBuckets>& buckets);
 
-/// Finish: the same from the count of statements in the window.
-std::optional<double> unsynced_estimate_from(std::int64_t statements_in_window, TimeMs last_sync, TimeMs now);
+/// The share of a day's statements expected to have arrived `age` after the day's middle.
+double arrived_share(const LagCdf& cdf, TimeMs age);
+
+/// Estimated statements recorded on devices but not arrived yet ("nowcast"): for each
+/// of the last kNowcastDays UTC days (the day of `now` included) with `observed`
+/// statements, observed × (1 − F) / F, F = arrived_share(age of the day's middle), F at
+/// least 0.05. `observed` maps UTC day -> statements stored for that day (by action
+/// time). Nothing when the lag distribution is unknown.
+std::optional<double> unsynced_estimate(const LagCdf& cdf, const std::map<std::int64_t, std::int64_t>& observed, TimeMs now);
 
 }  // namespace trailpack::kpi
