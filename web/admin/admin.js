@@ -1,10 +1,16 @@
 // The console shell: sign-in, navigation between pages, the session. Each page is an ES
-// module in pages/ exporting {title, render(main, ctx), roles?}; add it to PAGES.
+// module in pages/ exporting {title, render(main, ctx), roles?, hidden?}; add it to PAGES.
+// Routes are #/<page>/<param>...?<query>: ctx.params holds the path parts, ctx.query the
+// query (so a filtered dashboard can be bookmarked). Hidden pages are not in the menu.
 import { h, api, currentUser, TOKEN_KEY } from './lib.js';
+import * as dashboard from './pages/dashboard.js';
 import * as learners from './pages/learners.js';
+import * as learner from './pages/learner.js';
 
 const PAGES = [
+  { id: 'dashboard', module: dashboard },
   { id: 'learners', module: learners },
+  { id: 'learner', module: learner },
 ];
 
 const main = document.getElementById('main');
@@ -47,13 +53,17 @@ async function route() {
     login();
   } }, 'Sign out'));
   const pages = visiblePages(user);
-  const wanted = location.hash.replace(/^#\/?/, '').split('/')[0] || pages[0].id;
+  const [path, search] = location.hash.replace(/^#\/?/, '').split('?');
+  const wanted = path.split('/')[0] || pages[0].id;
   const page = pages.find((p) => p.id === wanted) || pages[0];
-  nav.replaceChildren(...pages.map((p) => h('a', { href: '#/' + p.id, 'aria-current': p === page ? 'page' : undefined }, p.module.title)));
+  const current = page.module.hidden ? pages.find((p) => p.id === page.module.parent) : page;
+  nav.replaceChildren(...pages.filter((p) => !p.module.hidden)
+    .map((p) => h('a', { href: '#/' + p.id, 'aria-current': p === current ? 'page' : undefined }, p.module.title)));
   document.title = page.module.title + ' · Trailpack console';
   const ctx = {
     user,
-    params: location.hash.replace(/^#\/?/, '').split('/').slice(1).map(decodeURIComponent),
+    params: path.split('/').slice(1).map(decodeURIComponent),
+    query: new URLSearchParams(search || ''),
     refreshIn: (ms) => { clearTimeout(timer); timer = setTimeout(route, ms); },
     fail: (err) => {
       if (err.status === 401) return login('Your session ended; sign in again.');
