@@ -242,7 +242,14 @@ Result<json> Engine::list_courses() {
     auto c = course(id);
     if (!c) continue;
     const auto p = progress::project_course(**c, course_statements(id));
+    std::int64_t bytes = 0;
+    if (auto m = store_->get("manifest:" + id)) {
+      const json mj = json::parse(*m, nullptr, false);
+      if (mj.is_object() && mj.contains("files") && mj["files"].is_array())
+        for (const auto& f : mj["files"]) bytes += f.value("size", std::int64_t{0});
+    }
     list.push_back({{"id", id},
+                    {"bytes", bytes},
                     {"version", version},
                     {"title", (*c)->title},
                     {"language", (*c)->language},

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "trailpack/bundle/course.hpp"
+#include "trailpack/bundle/manifest.hpp"
 #include "trailpack/player/engine.hpp"
 #include "trailpack/sync/protocol.hpp"
 
@@ -117,6 +118,28 @@ EMSCRIPTEN_KEEPALIVE const char* tp_version(void) {
                          {"methods", Engine::methods()},
                          {"format", trailpack::bundle::kCourseFormat},
                          {"protocol", trailpack::sync::kProtocolVersion}},
+                    false);
+  });
+}
+
+EMSCRIPTEN_KEEPALIVE const char* tp_bundle_open(const unsigned char* bytes, int size) {
+  return guarded([&]() -> const char* {
+    if (!bytes || size < 0) return reply_error({"invalid_argument", "tp_bundle_open: no bytes", {}});
+    const std::string_view archive(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(size));
+    // The signature is checked by the Worker with WebCrypto before it installs anything;
+    // here every other rule runs (limits, paths, hashes, course validation).
+    auto opened = trailpack::bundle::open_bundle(archive, [](std::string_view, std::string_view, const std::string&) { return true; });
+    if (!opened) return reply_error(opened.error());
+    json files = json::array();
+    for (const auto& f : opened->files) {
+      const auto* mf = opened->manifest.find(f.path);
+      files.push_back({{"path", f.path}, {"sha256", mf->sha256}, {"size", mf->size}, {"offset", f.offset}});
+    }
+    return reply_ok(json{{"manifest_text", opened->manifest_bytes},
+                         {"signature", trailpack::bundle::signature_to_json(opened->signature)},
+                         {"manifest", trailpack::bundle::manifest_to_json(opened->manifest)},
+                         {"course", trailpack::bundle::course_to_json(opened->course)},
+                         {"files", files}},
                     false);
   });
 }

@@ -20,6 +20,14 @@
  * tp_close()             closes the store (checkpoints the WAL).
  * tp_version()           {"engine": "0.1.0", "sqlite": "3.50.4", "methods": [...],
  *                         "format": 1, "protocol": 1}
+ * tp_bundle_open(p, n)   opens a bundle archive held in wasm memory (n bytes at p): reads
+ *                        the tar under the limits, checks every file's size and SHA-256
+ *                        against the manifest and validates course.json, in C++. The
+ *                        signature is NOT checked here (WebCrypto does it in the Worker
+ *                        before anything is installed). Result: {"manifest_text",
+ *                        "signature": {"alg","key_id","signature"}, "manifest", "course",
+ *                        "files": [{"path","sha256","size","offset"}]}; offsets are into
+ *                        the caller's buffer. Needs no open store.
  * tp_free(p)             releases a string returned by any of the above.
  */
 #ifndef TRAILPACK_PLAYER_WASM_API_H
@@ -33,6 +41,7 @@ const char* tp_open(const char* config_json);
 const char* tp_call(const char* method, const char* args_json);
 const char* tp_close(void);
 const char* tp_version(void);
+const char* tp_bundle_open(const unsigned char* bytes, int size);
 void tp_free(const char* p);
 
 /* Registers the OPFS VFS under the name "opfs" (player/wasm/opfs_vfs.cpp). */

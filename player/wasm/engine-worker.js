@@ -15,6 +15,10 @@
  *   download {only?}                 -> {courses: [{id, version, files, bytes, total_bytes}], offered: [...]}; events
  *                                       {event: "download", ...} report progress
  *   sync    {}                       -> {pushed, pulled, conflicts, rejected, status}
+ *   catalogue {}                     -> [{id, version, title, language, bytes}] offered by the server
+ *                                       (also kept as the app setting "catalogue")
+ *   import  {bytes: ArrayBuffer}     -> {id, version, title, files, bytes} (a .tpk picked by the
+ *                                       learner; checked like a download, no network)
  *   close   {}                       -> null
  * Network work (enroll, download, sync) lives in worker-net.js.
  *
@@ -102,9 +106,23 @@ async function openAccessHandle(dir, name) {
   }
 }
 
+// Closes the open store, its access handles and its lock (before opening another one, or
+// the same one again after an enrollment).
+function closeStore() {
+  if (!Module) return;
+  reply(Module.ccall('tp_close', 'number', [], []));
+  if (Module.trailpackOpfs) for (const f of Module.trailpackOpfs.files) f.handle.close();
+  Module.trailpackOpfs = null;
+  if (storage === 'idbfs') { try { Module.FS.unmount('/idb'); } catch (e) { /* not mounted */ } }
+  storage = null;
+  if (profileLockRelease) profileLockRelease();
+  profileLockRelease = null;
+}
+
 async function open({ profile, forceStorage }) {
   const name = 'trailpack-' + safeName(profile || 'default') + '.db';
   if (!Module) Module = await createTrailpackEngine({ locateFile: (p) => p });
+  closeStore();
   await acquireProfileLock(profile || 'default');
   let config;
   if (forceStorage !== 'idbfs' && opfsAvailable()) {
@@ -145,15 +163,19 @@ async function handle(type, args) {
     case 'download':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       return download(args || {});
+    case 'catalogue':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return catalogue();
+    case 'import':
+      if (!Module) throw engineError('not_open', 'the engine is not open');
+      return importBundle(args || {});
     case 'sync':
       if (!Module) throw engineError('not_open', 'the engine is not open');
       if (syncing) return syncing;  // one sync at a time; callers share its outcome
       syncing = sync(args || {}).finally(() => { syncing = null; });
       return syncing;
     case 'close':
-      if (Module) reply(Module.ccall('tp_close', 'number', [], []));
-      if (Module && Module.trailpackOpfs) for (const f of Module.trailpackOpfs.files) f.handle.close();
-      if (profileLockRelease) profileLockRelease();
+      closeStore();
       return null;
     default:
       throw engineError('unknown_type', 'unknown message type "' + type + '"');
@@ -176,7 +198,7 @@ async function queuedCall(method, args) { return enqueue(() => call(method, args
 self.onmessage = (e) => {
   const { id, type, args } = e.data || {};
   // Network-bound work is not queued as a whole; its engine calls are (queuedCall).
-  const networked = type === 'sync' || type === 'download' || type === 'enroll';
+  const networked = type === 'sync' || type === 'download' || type === 'enroll' || type === 'import' || type === 'catalogue';
   const work = networked ? handle(type, args) : enqueue(() => handle(type, args));
   work.then(
     (result) => self.postMessage({ id, result }),

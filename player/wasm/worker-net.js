@@ -148,6 +148,16 @@ async function download({ only }) {
   return { courses: report, offered: offered.map((c) => ({ id: c.id, version: c.version, title: c.title, bytes: c.bytes })) };
 }
 
+// The server's offer (what may be downloaded, with sizes), kept so the home screen can
+// show it offline too.
+async function catalogue() {
+  const offered = (await authed('/api/v1/courses')).courses.map((c) => ({
+    id: c.id, version: c.version, title: c.title, language: c.language, bytes: c.bytes,
+  }));
+  await appPut('catalogue', offered);
+  return offered;
+}
+
 async function sync() {
   const post = (state) => self.postMessage({ event: 'sync', state });
   let pushed = 0, pulled = 0, conflicts = 0, rejected = 0;
@@ -180,5 +190,42 @@ async function sync() {
     if (!res.more) break;
   }
   const final = await queuedCall('status', {});
-  return { pushed, pulled, conflicts, rejected, status: final };
+  // New courses or versions on offer: refresh the catalogue (sizes) for the home screen.
+  let updates = 0;
+  try {
+    const installed = {};
+    for (const c of await queuedCall('courses.list', {})) installed[c.id] = c.version;
+    const offered = await catalogue();
+    updates = offered.filter((c) => !(installed[c.id] >= c.version)).length;
+  } catch (e) { /* the catalogue is a convenience; the sync itself succeeded */ }
+  return { pushed, pulled, conflicts, rejected, updates, status: final };
+}
+
+// Imports a bundle file picked from device storage: no network. The C++ side reads the
+// archive and checks every file against the manifest; the signature is checked here with
+// WebCrypto against the keys trusted at enrollment, before anything is installed.
+async function importBundle({ bytes }) {
+  if (!(bytes instanceof ArrayBuffer)) throw engineError('invalid_argument', 'import: expected the file\'s bytes');
+  const data = new Uint8Array(bytes);
+  if (data.length > 512 * 1024 * 1024) throw engineError('too_large', 'the file is larger than 512 MiB');
+  const ptr = Module._malloc(Math.max(1, data.length));
+  if (!ptr) throw engineError('out_of_memory', 'not enough memory to open this file');
+  let opened;
+  try {
+    Module.HEAPU8.set(data, ptr);
+    opened = reply(Module.ccall('tp_bundle_open', 'number', ['number', 'number'], [ptr, data.length])).result;
+  } finally {
+    Module._free(ptr);
+  }
+  await verifyManifest(opened.manifest_text, opened.signature, await appGet('trusted_keys'));
+  const cache = await caches.open(MEDIA_CACHE);
+  let stored = 0;
+  for (const f of opened.files) {
+    if (await cachedFile(cache, f.sha256)) continue;
+    const slice = data.slice(f.offset, f.offset + f.size);
+    await cache.put('/_media/' + f.sha256, new Response(slice, { headers: { 'content-type': 'application/octet-stream' } }));
+    stored += f.size;
+  }
+  await queuedCall('course.install', { course: opened.course, manifest: opened.manifest });
+  return { id: opened.course.id, version: opened.course.version, title: opened.course.title, files: opened.files.length, bytes: stored };
 }

@@ -61,7 +61,7 @@ test('a learner answers offline and the console sees it after reconnecting', { t
   await page.getByText('Your score: 100%').waitFor();
   await page.waitForFunction(() => Number(document.querySelector('#sync-status').dataset.unsynced) > 0);
   await status().click();  // a sync attempt while the server is down fails quietly and loses nothing
-  await page.waitForFunction(() => /waiting to sync/.test(document.querySelector('#sync-status').textContent));
+  await page.waitForFunction(() => /waiting to sync/.test(document.querySelector('#sync-status').getAttribute('aria-label')));
   // The server comes back; sync.
   await server.start();
   await status().click();

@@ -29,11 +29,12 @@ function freePort() {
 }
 
 class TrailpackServer {
-  constructor() {
+  /** options.site: the web root to serve (default build/site). */
+  constructor(options = {}) {
     this.bin = findBinary();
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-e2e-'));
     this.db = path.join(this.dir, 'trailpack.db');
-    this.site = process.env.TRAILPACK_SITE || path.join(ROOT, 'build', 'site');
+    this.site = options.site || process.env.TRAILPACK_SITE || path.join(ROOT, 'build', 'site');
     this.admin = { email: 'admin@example.com', password: 'admin-pass-1' };
     this.proc = null;
   }
@@ -59,6 +60,17 @@ class TrailpackServer {
     for (const b of this.bundles)
       this.cli('publish', b, '--server', this.url, '--email', this.admin.email, '--password', this.admin.password);
     return this;
+  }
+
+  /** Packs an author's course folder with this server's publisher key; returns the .tpk path. */
+  pack(courseDir, name) {
+    const out = path.join(this.dir, (name || path.basename(courseDir)) + '.tpk');
+    this.cli('pack', courseDir, '-o', out, '--key', path.join(this.dir, 'publisher.key'));
+    return out;
+  }
+
+  publish(tpk) {
+    return this.cli('publish', tpk, '--server', this.url, '--email', this.admin.email, '--password', this.admin.password);
   }
 
   learner(email, name) {

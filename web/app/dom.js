@@ -18,3 +18,10 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
+
+/** Replaces an element's children; null, undefined and false children are skipped. */
+export function mount(el, ...children) {
+  clear(el);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}

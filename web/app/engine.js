@@ -27,18 +27,20 @@ export class EngineClient {
     else p.resolve(msg.result);
   }
 
-  send(type, args = {}) {
+  send(type, args = {}, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, type, args });
+      this.worker.postMessage({ id, type, args }, transfer);
     });
   }
 
   call(method, args = {}) { return this.send('call', { method, args }); }
 
+  /** Listens to an event; returns a function that stops listening. */
   on(event, fn) {
     if (!this.listeners.has(event)) this.listeners.set(event, []);
     this.listeners.get(event).push(fn);
+    return () => this.listeners.set(event, this.listeners.get(event).filter((f) => f !== fn));
   }
 }

@@ -1,7 +1,7 @@
 // Quiz screens: one question at a time, touch- and keyboard-friendly controls for every
 // question type, feedback in a live region, and a result screen. The engine decides
 // everything (draw, scoring, attempts, time limits); this renders what it returns.
-import { h, clear } from './dom.js';
+import { h, clear, mount } from './dom.js';
 import { t, fmt } from './i18n.js';
 
 function responseControl(q, answered) {
@@ -97,7 +97,7 @@ export async function renderQuiz(container, ctx) {
     session = await engine.call('quiz.start', { course_id: course.id, item_id: item.id });
   } catch (err) {
     if (err.code === 'no_attempts_left') {
-      clear(container).append(h('h1', {}, item.title), h('p', {}, t('quiz.no_attempts')));
+      mount(container, h('h1', {}, item.title), h('p', {}, t('quiz.no_attempts')));
       return;
     }
     throw err;
@@ -155,7 +155,7 @@ export async function renderQuiz(container, ctx) {
     const last = index === session.questions.length - 1;
     function setNext() { submit.textContent = last ? t('quiz.finish') : t('quiz.next'); }
     if (answered.has(q.id)) setNext(); else submit.textContent = t('quiz.check');
-    clear(container).append(h('h1', {}, item.title), form, live);
+    mount(container, h('h1', {}, item.title), form, live);
   };
 
   const advance = async () => {
@@ -176,7 +176,7 @@ export async function renderQuiz(container, ctx) {
     const passed = res.passed;
     const retry = !passed && res.attempts_left !== 0
       ? h('button', { class: 'secondary', onclick: () => renderQuiz(container, ctx) }, t('quiz.retry')) : null;
-    clear(container).append(
+    mount(container, 
       h('h1', {}, item.title),
       h('div', { class: 'result ' + (passed ? 'passed' : 'failed'), role: 'status' },
         h('p', { class: 'score' }, t('quiz.result', { score: fmt.percent(res.scaled) })),

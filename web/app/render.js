@@ -2,6 +2,7 @@
 // the bundle is ever parsed: text becomes text nodes, media comes from the verified
 // file cache as blob URLs, links open outside the app.
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 const MEDIA_CACHE = 'trailpack-media-v1';
 
@@ -45,12 +46,12 @@ export function renderBlocks(blocks, manifest) {
         const el = h(b.type, { controls: true, preload: 'metadata', 'aria-label': b.alt });
         mediaUrl(manifest, b.src).then((u) => { if (u) el.src = u; });
         if (b.captions) {
-          const track = h('track', { kind: 'captions', default: true, label: 'Captions' });
+          const track = h('track', { kind: 'captions', default: true, label: t('media.captions') });
           mediaUrl(manifest, b.captions).then((u) => { if (u) track.src = u; });
           el.append(track);
         }
         const fig = h('figure', {}, el, b.alt ? h('figcaption', {}, b.alt) : null);
-        if (b.transcript) fig.append(h('details', {}, h('summary', {}, 'Transcript'), h('p', {}, b.transcript)));
+        if (b.transcript) fig.append(h('details', {}, h('summary', {}, t('media.transcript')), h('p', {}, b.transcript)));
         return fig;
       }
       default: return null;

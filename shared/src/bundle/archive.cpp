@@ -132,7 +132,7 @@ Result<std::vector<ArchiveEntry>> read_tar(std::string_view bytes, const Archive
       return err(name, "the archive's files add up to more than the limit of " +
                            std::to_string(limits.max_total_bytes) + " bytes");
     if (size > bytes.size() - off) return err(name, "the archive is truncated (the file's data is incomplete)");
-    out.push_back({name, std::string(bytes.substr(off, static_cast<std::size_t>(size)))});
+    out.push_back({name, std::string(bytes.substr(off, static_cast<std::size_t>(size))), off});
     off += static_cast<std::size_t>((size + kBlock - 1) / kBlock * kBlock);
     if (off > bytes.size()) off = bytes.size();
     ++index;

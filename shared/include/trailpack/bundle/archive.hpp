@@ -26,6 +26,7 @@ struct ArchiveLimits {
 struct ArchiveEntry {
   std::string path;
   std::string data;
+  std::size_t offset = 0;  ///< where the data starts in the archive (set by read_tar)
 };
 
 /// Checks a bundle-relative path: 1..max_path_length bytes of [A-Za-z0-9._-/], no
