@@ -97,6 +97,26 @@ TEST_CASE("kpi learning: pre-test to post-test gain per course", "[kpi][learning
   CHECK(*r.mean_gain == Approx(0.45));
 }
 
+TEST_CASE("kpi learning: overall gain over several courses", "[kpi][learning]") {
+  // k1: pre .4, .6, .2 (n 3); post .9, .5, .6 (n 3); paired ann .4 -> .9, dan .2 -> .6.
+  // k2: pre .5 (n 1); post .8, .7 (n 2); paired fay .5 -> .8.
+  GainRow k1{"k1", 3, 1.2, 3, 2.0, 2, 0.6, 1.5};
+  GainRow k2{"k2", 1, 0.5, 2, 1.5, 1, 0.5, 0.8};
+  const GainRow all = gain_total({k1, k2});
+  CHECK(all.key == "all");
+  CHECK(all.pre_n == 4);  // (1.2 + .5) / 4 = .425
+  CHECK(*all.mean_pre == Approx(0.425));
+  CHECK(all.post_n == 5);  // (2.0 + 1.5) / 5 = .7
+  CHECK(*all.mean_post == Approx(0.7));
+  CHECK(all.paired_n == 3);  // ((.9 + .6 + .8) - (.4 + .2 + .5)) / 3 = 1.2 / 3 = .4
+  CHECK(*all.mean_gain == Approx(0.4));
+  // No rows: nothing to measure, not 0.
+  const GainRow none = gain_total({});
+  CHECK(none.paired_n == 0);
+  CHECK_FALSE(none.mean_gain);
+  CHECK_FALSE(none.mean_pre);
+}
+
 TEST_CASE("kpi learning: gain per learning objective", "[kpi][learning]") {
   // ann: A .5 -> 1, B 0 -> .5; dan: A 1 -> 1, B (none) -> 0.
   std::vector<LearnerCourseFacts> f = {base("ann"), base("dan")};

@@ -413,6 +413,10 @@ TEST_CASE("kpi: learning tables, worked out by hand", "[sync][kpi]") {
   check_opt(g["rows"][0]["mean_post"], 1.0);
   CHECK(g["rows"][0]["paired_n"] == 1);
   check_opt(g["rows"][0]["mean_gain"], 0.5);
+  // Overall: the one course's sums.
+  CHECK(g["overall"]["pre_n"] == 3);
+  CHECK(g["overall"]["paired_n"] == 1);
+  check_opt(g["overall"]["mean_gain"], 0.5);
   // Objectives: A (p1, t1): pre ann 1, bob 0, cid 1; post ann 1. B (p2, t2): pre ann 0, bob 0, cid 1; post ann 1.
   const json o = get_json(w.srv, "/api/v1/admin/kpi/objectives?course=k1", admin);
   REQUIRE(o["rows"].size() == 2);

@@ -73,6 +73,22 @@ void finish_gain(GainRow& row) {
   row.mean_gain = mean(row.paired_post_sum - row.paired_pre_sum, row.paired_n);
 }
 
+GainRow gain_total(const std::vector<GainRow>& rows) {
+  GainRow t;
+  t.key = "all";
+  for (const auto& r : rows) {
+    t.pre_n += r.pre_n;
+    t.pre_sum += r.pre_sum;
+    t.post_n += r.post_n;
+    t.post_sum += r.post_sum;
+    t.paired_n += r.paired_n;
+    t.paired_pre_sum += r.paired_pre_sum;
+    t.paired_post_sum += r.paired_post_sum;
+  }
+  finish_gain(t);
+  return t;
+}
+
 namespace {
 
 void add_gain(GainRow& r, const std::optional<double>& pre, const std::optional<double>& post) {

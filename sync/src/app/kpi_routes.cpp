@@ -306,13 +306,20 @@ Response gain(App& app, const Request& req, const Scope& s) {
          "WHERE p.pretest_score IS NOT NULL OR p.posttest_score IS NOT NULL GROUP BY p.course_id ORDER BY p.course_id";
   Table t;
   t.columns = {"course_id", "title", "pre_n", "mean_pre", "post_n", "mean_post", "paired_n", "mean_gain"};
+  std::vector<kpi::GainRow> per_course;
   for (const auto& r : query(app, sql, q.params)) {
     kpi::GainRow g;
     gain_row(g, r, 1);
     t.rows.push_back({r.str(0), title_of(courses, r.str(0)), g.pre_n, opt(g.mean_pre), g.post_n, opt(g.mean_post), g.paired_n,
                       opt(g.mean_gain)});
+    per_course.push_back(std::move(g));
   }
-  return kpi_api::respond(req, "gain", meta_of(s), t);
+  // Every course of the filter together (the JSON field `overall`; not a CSV row).
+  const kpi::GainRow all = kpi::gain_total(per_course);
+  json meta = meta_of(s);
+  meta["overall"] = {{"pre_n", all.pre_n}, {"mean_pre", opt(all.mean_pre)}, {"post_n", all.post_n}, {"mean_post", opt(all.mean_post)},
+                     {"paired_n", all.paired_n}, {"mean_gain", opt(all.mean_gain)}};
+  return kpi_api::respond(req, "gain", meta, t);
 }
 
 Response objectives(App& app, const Request& req, const Scope& s) {

@@ -54,6 +54,10 @@ struct GainRow {
 /// Finish: the means of a row whose sums and counts are set.
 void finish_gain(GainRow& row);
 
+/// The overall gain of several rows (every course in the filter): their counts and sums
+/// added, then finished, so each learner-course pair weighs the same (key "all").
+GainRow gain_total(const std::vector<GainRow>& rows);
+
 /// Pre/post gain per course that has a pre-test and a post-test score for anyone
 /// (sorted by course id), over assigned learners.
 std::vector<GainRow> course_gain(const std::vector<Learner>& roster, const std::vector<Assignment>& assignments,
