@@ -4,6 +4,7 @@
 
 #include "text.hpp"
 #include "trailpack/csv.hpp"
+#include "trailpack/time.hpp"
 
 namespace trailpack::server::kpi_api {
 
@@ -11,13 +12,18 @@ using nlohmann::json;
 
 std::string Sql::p(db::Value v) {
   params.push_back(std::move(v));
-  return "$" + std::to_string(params.size());
+  std::string placeholder = "$";
+  placeholder += std::to_string(params.size());
+  return placeholder;
 }
 
 std::string Sql::list(const std::vector<std::string>& values) {
   if (values.empty()) return p(nullptr);  // IN (NULL) matches nothing
   std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ",") + p(v);
+  for (const auto& v : values) {
+    if (!out.empty()) out += ',';
+    out += p(v);
+  }
   return out;
 }
 
@@ -28,44 +34,16 @@ constexpr std::int64_t kMaxPeriodDays = 3660;
 
 HttpError bad(const std::string& name, const std::string& message) { return HttpError{400, "invalid_parameter", message, name, {}}; }
 
-// Days from 1970-01-01 to a civil date (H. Hinnant's algorithm), and back.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 }  // namespace
 
 std::optional<std::int64_t> day_of_date(const std::string& t) {
-  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (t[i] < '0' || t[i] > '9') return std::nullopt;
-  const int y = std::stoi(t.substr(0, 4)), m = std::stoi(t.substr(5, 2)), d = std::stoi(t.substr(8, 2));
-  if (m < 1 || m > 12 || d < 1) return std::nullopt;
-  static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > days_in[m - 1] + (m == 2 && leap)) return std::nullopt;
-  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  if (t.size() != 10) return std::nullopt;
+  const auto ms = parse_timestamp(t + "T00:00:00Z");  // checks the digits, the month and its days
+  if (!ms) return std::nullopt;
+  return *ms / kpi::kDayMs;  // midnight: exact, before 1970 too
 }
 
-std::string date_of_day(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-  return buf;
-}
+std::string date_of_day(std::int64_t day) { return format_timestamp(day * kpi::kDayMs).substr(0, 10); }
 
 std::string text_param(const Request& req, const std::string& name) {
   auto v = req.query_param(name);
@@ -87,16 +65,20 @@ std::int64_t int_param(const Request& req, const std::string& name, std::int64_t
   return n;
 }
 
-std::vector<std::string> visible_groups(db::Connection& c, const Principal& who) {
-  std::set<std::string> groups;
-  for (const auto& r : c.query("SELECT group_id FROM manager_scopes WHERE user_id = $1", {who.user_id})) groups.insert(r.str(0));
-  const auto all = c.query("SELECT id, parent_id FROM user_groups WHERE org_id = $1", {who.org_id});
+std::vector<std::string> with_descendants(db::Connection& c, const std::string& org_id, std::set<std::string> groups) {
+  const auto all = c.query("SELECT id, parent_id FROM user_groups WHERE org_id = $1", {org_id});
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& r : all)
       if (!r.is_null(1) && groups.count(r.str(1)) && groups.insert(r.str(0)).second) grew = true;
   }
   return {groups.begin(), groups.end()};
+}
+
+std::vector<std::string> visible_groups(db::Connection& c, const Principal& who) {
+  std::set<std::string> managed;
+  for (const auto& r : c.query("SELECT group_id FROM manager_scopes WHERE user_id = $1", {who.user_id})) managed.insert(r.str(0));
+  return with_descendants(c, who.org_id, std::move(managed));
 }
 
 Scope scope_for(App& app, const Principal& who, const Request& req) {
@@ -144,15 +126,7 @@ Scope scope_for(App& app, const Principal& who, const Request& req) {
       const bool in_scope = !g.empty() && g[0].str(0) == who.org_id &&
                             (who.is_admin() || std::find(mine.begin(), mine.end(), f.group) != mine.end());
       if (!in_scope) throw HttpError{403, "forbidden", "this group is outside your scope", "group", {}};
-      // The group and its descendants.
-      std::set<std::string> groups = {f.group};
-      const auto all = c.query("SELECT id, parent_id FROM user_groups WHERE org_id = $1", {who.org_id});
-      for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& r : all)
-          if (!r.is_null(1) && groups.count(r.str(1)) && groups.insert(r.str(0)).second) grew = true;
-      }
-      s.groups.assign(groups.begin(), groups.end());
+      s.groups = with_descendants(c, who.org_id, {f.group});
     } else if (who.is_admin()) {
       s.whole_org = true;
     } else {
@@ -208,10 +182,16 @@ Response respond(const Request& req, const std::string& name, json meta, const T
   const std::string format = text_param(req, "format");
   if (format == "csv") {
     std::string out;
-    for (std::size_t i = 0; i < table.columns.size(); ++i) out += (i ? "," : "") + csv::escape_cell(table.columns[i]);
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      if (i) out += ',';
+      out += csv::escape_cell(table.columns[i]);
+    }
     out += "\r\n";
     for (const auto& row : table.rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_cell(row[i]);
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (i) out += ',';
+        out += csv_cell(row[i]);
+      }
       out += "\r\n";
     }
     return Response::text(200, std::move(out), "text/csv; charset=utf-8")

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,21 @@ struct Scope {
 /// a group or organisation outside the caller's scope.
 Scope scope_for(App& app, const Principal& who, const Request& req);
 
-/// Groups a manager may see: the ones they manage and all their descendants.
+// ---- Seam for the `identities` branch (people, groups, manager scopes, assignments) ----
+// Who a manager sees and what a learner is assigned are decided ONLY by the three
+// functions below (and admin_routes.cpp's learner_visible(), which calls
+// visible_groups()). They read the tables identities also uses (user_groups,
+// group_members, manager_scopes). After merging identities:
+//   - visible_groups() / with_descendants(): may become directory::scope_of(c, who).groups
+//     and directory::load_groups(c, org).with_descendants(roots) (same meaning);
+//   - assigned_pairs(): becomes a query on learner_assignments (user_id, course_id, not
+//     ended) joined to `scope`, with the course filter; see its comment.
+// No endpoint, summary table or shared formula needs to change. docs/kpis.md#integration-with-identities.
+
+/// `groups` and every group below them in the organisation's tree (any depth).
+std::vector<std::string> with_descendants(db::Connection& c, const std::string& org_id, std::set<std::string> groups);
+
+/// Groups a manager may see: the ones they manage (manager_scopes) and all their descendants.
 std::vector<std::string> visible_groups(db::Connection& c, const Principal& who);
 
 /// "WITH scope AS (...), assigned AS (...) ": `scope(user_id, team, site, job_role)` is
@@ -63,8 +78,11 @@ std::string with_scope(const Scope& scope, Sql& sql);
 /// THE definition of "assigned" for every KPI: the SQL of a relation (user_id,
 /// course_id) over the CTE `scope`, restricted to the course filter.
 /// Until assignments exist, every learner in scope is assigned every published course.
-/// REPLACED AT INTEGRATION by a query on the assignments table (course or path to user
-/// or group, with due dates); no other KPI code needs to change.
+/// REPLACED AT INTEGRATION by a query on identities' learner_assignments (one row per
+/// learner, course and cycle, from course or path assignments to users or groups), e.g.
+/// `SELECT DISTINCT la.user_id, la.course_id FROM learner_assignments la JOIN scope s ON
+/// s.user_id = la.user_id WHERE la.ended_ms IS NULL [AND la.course_id = $n]`; no other
+/// KPI code needs to change.
 std::string assigned_pairs(const Scope& scope, Sql& sql);
 
 /// An integer query parameter in [min, max], or `fallback` when absent; 400 otherwise.
