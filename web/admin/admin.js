@@ -17,9 +17,13 @@ const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
 let timer = null;
+// Each route() renders into a fresh element and a new generation: a page still loading
+// when the user moves on writes into its own detached element, never over the new page.
+let generation = 0;
 
 function login(message) {
   clearTimeout(timer);
+  generation++;
   who.textContent = '';
   nav.replaceChildren();
   const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -60,17 +64,21 @@ async function route() {
   nav.replaceChildren(...pages.filter((p) => !p.module.hidden)
     .map((p) => h('a', { href: '#/' + p.id, 'aria-current': p === current ? 'page' : undefined }, p.module.title)));
   document.title = page.module.title + ' · Trailpack console';
+  const mine = ++generation;
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
   const ctx = {
     user,
     params: path.split('/').slice(1).map(decodeURIComponent),
     query: new URLSearchParams(search || ''),
-    refreshIn: (ms) => { clearTimeout(timer); timer = setTimeout(route, ms); },
+    refreshIn: (ms) => { if (mine === generation) { clearTimeout(timer); timer = setTimeout(route, ms); } },
     fail: (err) => {
+      if (mine !== generation) return;
       if (err.status === 401) return login('Your session ended; sign in again.');
-      main.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+      view.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
     },
   };
-  await page.module.render(main, ctx);
+  await page.module.render(view, ctx);
 }
 
 window.addEventListener('hashchange', route);

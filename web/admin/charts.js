@@ -1,7 +1,7 @@
 // Accessible inline SVG charts, no libraries. Every chart is a <figure> with a caption,
 // an SVG that names itself (role="img", <title>, <desc> summarising the data) and the
 // table it is drawn from, so screen-reader and keyboard users get the same numbers.
-import { h, svg } from './lib.js';
+import { h, svg, tableWrap } from './lib.js';
 
 // Series colours: each has a contrast of at least 4.5:1 on white; series are also told
 // apart by the legend text and the table.
@@ -12,7 +12,7 @@ const uid = (p) => `${p}-${++counter}`;
 
 /** A table: columns [{label, value(row) -> string|number|Node, numeric?}], rows. */
 export function dataTable(caption, columns, rows, attrs = {}) {
-  return h('div', { class: 'table-wrap' }, h('table', attrs,
+  return tableWrap(caption, h('table', attrs,
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))),
     h('tbody', {}, rows.length

@@ -35,6 +35,12 @@ export async function api(path, options = {}) {
   return data;
 }
 
+/** A horizontally scrollable wrapper for a wide table: focusable and named, so keyboard
+ *  users can scroll it too (axe: scrollable-region-focusable). */
+export function tableWrap(label, table) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, table);
+}
+
 export const pct = (x) => (x === null || x === undefined ? '—' : Math.round(x * 100) + '%');
 export const when = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
 

@@ -74,6 +74,8 @@ function exports(...buttons) {
   return h('p', { class: 'exports' }, buttons);
 }
 
+// A gain in percentage points, signed.
+const gainText = (x) => (x === null || x === undefined ? '—' : (x >= 0 ? '+' : '') + (x * 100).toFixed(0) + ' pts');
 const sum = (rows, k) => rows.reduce((a, r) => a + (r[k] || 0), 0);
 const ratio = (a, b) => (b ? a / b : null);
 
@@ -167,14 +169,19 @@ function learningSection(d, f) {
         taken.map((r, i) => h('option', { value: String(i) }, `${r.title} — ${r.course_id}`)))), holder);
   }
   const g = d.gain.rows;
-  parts.push(barChart({
+  const all = d.gain.overall;
+  parts.push(tiles([
+    ['Pre-test, all courses', score(all.mean_pre), ` mean of ${num(all.pre_n)} learners`],
+    ['Post-test, all courses', score(all.mean_post), ` mean of ${num(all.post_n)} learners`],
+    ['Gain, all courses', gainText(all.mean_gain), ` ${num(all.paired_n)} learners with both tests`],
+  ]), barChart({
     caption: 'Pre-test and post-test scores by course', categoryLabel: 'Course', categories: g.map((r) => r.title || r.course_id),
     series: [{ name: 'Pre-test (mean)', values: g.map((r) => r.mean_pre) }, { name: 'Post-test (mean)', values: g.map((r) => r.mean_post) }],
     max: 1, format: score,
   }), dataTable('Gain by course (learners with both tests)', [
     { label: 'Course', value: (r) => r.title || r.course_id },
     { label: 'Both tests', numeric: true, value: (r) => num(r.paired_n) },
-    { label: 'Mean gain', numeric: true, value: (r) => (r.mean_gain === null ? '—' : (r.mean_gain >= 0 ? '+' : '') + (r.mean_gain * 100).toFixed(0) + ' pts') },
+    { label: 'Mean gain', numeric: true, value: (r) => gainText(r.mean_gain) },
   ], g), exports(csvButton('Export gain (CSV)', '/api/v1/admin/kpi/gain' + query(f), 'gain.csv')));
   const o = d.objectives.rows;
   if (o.length) {
@@ -182,7 +189,12 @@ function learningSection(d, f) {
       caption: 'Mastery per learning objective', categoryLabel: 'Objective', categories: o.map((r) => `${r.objective} (${r.course_id})`),
       series: [{ name: 'Pre-test', values: o.map((r) => r.mean_pre) }, { name: 'Post-test', values: o.map((r) => r.mean_post) }],
       max: 1, format: score,
-    }), exports(csvButton('Export objectives (CSV)', '/api/v1/admin/kpi/objectives' + query(f), 'objectives.csv')));
+    }), dataTable('Gain per learning objective (learners with both tests)', [
+      { label: 'Objective', value: (r) => r.objective },
+      { label: 'Course', value: (r) => r.course_id },
+      { label: 'Both tests', numeric: true, value: (r) => num(r.paired_n) },
+      { label: 'Mean gain', numeric: true, value: (r) => gainText(r.mean_gain) },
+    ], o), exports(csvButton('Export objectives (CSV)', '/api/v1/admin/kpi/objectives' + query(f), 'objectives.csv')));
   }
   parts.push(dataTable(`Hardest questions (${d.questions.questions} answered)`, [
     { label: 'Question', value: (r) => r.prompt || r.question_id },

@@ -1,7 +1,7 @@
 // One learner, drilled into from the dashboard or the learners list: who they are, their
 // devices, their progress per course and item, and their statements (newest first,
 // filtered and paged with the server's `before` cursor).
-import { h, api, query, when, pct, score, duration } from '../lib.js';
+import { h, api, query, when, pct, score, duration, tableWrap } from '../lib.js';
 import { dataTable } from '../charts.js';
 
 export const title = 'Learner';
@@ -99,7 +99,7 @@ export async function render(main, ctx) {
     h('section', { 'aria-labelledby': 'progress' }, h('h2', { id: 'progress' }, 'Progress'),
       courses.length ? courses : h('p', { class: 'muted' }, 'No activity in a published course yet.')),
     h('section', { class: 'card', 'aria-labelledby': 'timeline' }, h('h2', { id: 'timeline' }, 'Statements'), form,
-      h('div', { class: 'table-wrap' }, h('table', { id: 'timeline-table' },
+      tableWrap('Statements, newest first', h('table', { id: 'timeline-table' },
         h('caption', {}, 'Statements, newest first'),
         h('thead', {}, h('tr', {}, ['When', 'Verb', 'Object', 'Result', 'Server check'].map((x) => h('th', { scope: 'col' }, x)))),
         tbody)),

@@ -1,6 +1,6 @@
 // Learners and their progress per course, refreshed every few seconds; a name opens the
 // learner's drill-down page. Paged by the server (500 a page).
-import { h, api, pct, when, query, csvButton } from '../lib.js';
+import { h, api, pct, when, query, csvButton, tableWrap } from '../lib.js';
 
 export const title = 'Learners';
 
@@ -31,7 +31,7 @@ export async function render(main, ctx) {
     h('h1', {}, 'Learners'),
     h('p', { class: 'muted' }, 'Progress comes from the answers devices have synced. This page refreshes every 5 seconds.'),
     h('p', { class: 'exports' }, csvButton('Export learners (CSV)', '/api/v1/admin/learners?limit=1000', 'learners.csv')),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'learners' },
+    tableWrap('Learners and their progress', h('table', { id: 'learners' },
       h('caption', { class: 'muted' }, `${data.total} learners${data.total > data.learners.length ? `, ${first} to ${offset + data.learners.length} shown` : ''}`),
       h('thead', {}, h('tr', {}, ['Learner', 'Course', 'Completion', 'Best score', 'Statements', 'Last sync'].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows))),
