@@ -216,6 +216,27 @@ int main(int argc, char** argv) {
   report->add_option("--password", report_password, "Password")->required()->envname("TRAILPACK_ADMIN_PASSWORD");
   report->add_option("--format", report_format, "table or json");
 
+  // kpi rebuild
+  std::string kpi_db;
+  auto* kpi = app.add_subcommand("kpi", "KPI summary tables");
+  kpi->require_subcommand(1);
+  auto* kpi_rebuild = kpi->add_subcommand("rebuild", "Refill the KPI tables from the stored statements (no server writing)");
+  kpi_rebuild->add_option("--db", kpi_db, "Database path or URL")->required();
+
+  // dev generate (hidden: for benchmarks, bench/gen/README.md)
+  trailpack::cli::GenerateOptions gen;
+  auto* dev = app.add_subcommand("dev", "Developer tools");
+  dev->group("");  // not listed in --help
+  dev->require_subcommand(1);
+  auto* dev_generate = dev->add_subcommand("generate", "Fill an empty database with a realistic benchmark dataset");
+  dev_generate->add_option("--db", gen.database, "Database path or URL (empty)")->required();
+  dev_generate->add_option("--learners", gen.learners, "Learners (default 1000)");
+  dev_generate->add_option("--courses", gen.courses, "Courses (default 5)");
+  dev_generate->add_option("--statements", gen.statements, "Statements (default 100000)");
+  dev_generate->add_option("--seed", gen.seed, "Random seed (default 1)");
+  dev_generate->add_option("--days", gen.days, "Days of activity back from now (default 180)");
+  dev_generate->add_option("--public-url", gen.public_url, "The server's public URL (default http://127.0.0.1:8080)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -258,6 +279,8 @@ int main(int argc, char** argv) {
     if (*verify) return trailpack::cli::cmd_verify(verify_file, verify_keys);
     if (*publish) return trailpack::cli::cmd_publish(pub_file, pub_server, pub_email, pub_password, pub_dry);
     if (*report) return trailpack::cli::cmd_report(report_server, report_email, report_password, report_format);
+    if (*kpi_rebuild) return trailpack::cli::cmd_kpi_rebuild(kpi_db);
+    if (*dev_generate) return trailpack::cli::cmd_dev_generate(gen);
   } catch (const CliError& e) {
     std::cerr << "trailpack: " << e.what() << "\n";
     return 1;

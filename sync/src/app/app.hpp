@@ -24,6 +24,8 @@
 
 namespace trailpack::server {
 
+class KpiCourseCache;  // app/kpi_store.hpp
+
 struct Config {
   std::string bind = "127.0.0.1";
   unsigned short port = 8080;
@@ -141,6 +143,18 @@ class App {
   nlohmann::json publish_bundle(std::string_view archive, bool dry_run, const std::string& by_user);
   std::optional<bundle::Course> current_course(const std::string& course_id);
 
+  // --- KPI summary tables (kpi_store.cpp, docs/kpis.md) ---
+  /// The published course at its current version, parsed once per version; null when
+  /// the course is not published.
+  std::shared_ptr<const bundle::Course> published_course(db::Connection& c, const std::string& id);
+  /// Recomputes the KPI facts of every learner with statements in this course (after a
+  /// new version is published: facts follow the current version).
+  void refresh_kpi_course(const std::string& course_id);
+  /// Empties and refills every KPI table from the stored statements, in one transaction.
+  /// With `only_if_pending`, only when the migration that created them asked for it.
+  /// Returns whether it ran.
+  bool rebuild_kpis(bool only_if_pending = false);
+
  private:
   Config config_;
   std::unique_ptr<db::Database> db_;
@@ -150,6 +164,7 @@ class App {
   FailureLimiter failures_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
+  std::shared_ptr<KpiCourseCache> kpi_courses_;
 };
 
 /// Registers every route on the router.
@@ -165,6 +180,7 @@ void register_admin_routes(Router& router, App& app);
 void register_identity_routes(Router& router, App& app);    ///< identity_routes.cpp
 void register_assignment_routes(Router& router, App& app);  ///< assignment_routes.cpp
 void register_reminder_routes(Router& router, App& app);    ///< reminder_routes.cpp
+void register_kpi_routes(Router& router, App& app);
 void register_static_routes(Router& router, App& app);
 
 /// Parses a JSON request body or throws HttpError 400 with the position.

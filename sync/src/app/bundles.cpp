@@ -163,6 +163,7 @@ json App::publish_bundle(std::string_view archive, bool dry_run, const std::stri
            {b.manifest.course_id, b.manifest.version, now});
   });
   log_event("info", "bundle_published", {{"course", b.manifest.course_id}, {"version", b.manifest.version}});
+  refresh_kpi_course(b.manifest.course_id);  // KPI facts follow the current version
   report["published"] = true;
   return report;
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "app/app.hpp"
+#include "app/kpi_store.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
 #include "trailpack/bundle/course.hpp"
@@ -190,6 +191,7 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
     db_->write([&](db::Connection& c) {
       stored = 0;
       failed = false;
+      kpi_store::Change kpi_change;  // what this transaction stored and voided, for the KPI tables
       std::map<std::string, json> in_batch;  // id -> comparable form of the first occurrence
       std::map<std::string, std::string> user_cache;
       auto user_for = [&](const xapi::StatementView& v, const json& s) -> std::string {
@@ -316,8 +318,14 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
         }
         // Voiding only once this statement is stored, so a voiding statement that lost the
         // race above never voids anything on its own. (A statement voiding itself voids nothing.)
-        if (v.verb == xapi::verbs::kVoided && v.object_id != o.id)
+        kpi_change.inserted.push_back({p.user_id, p.course_id, v.verb, ts, now, !voided_already.empty(), !device_id.empty()});
+        if (v.verb == xapi::verbs::kVoided && v.object_id != o.id) {
+          auto target = c.query("SELECT user_id, course_id, timestamp_ms, verb FROM statements WHERE id = $1 AND voided = 0",
+                                {v.object_id});
+          if (!target.empty())
+            kpi_change.voided.push_back({target[0].str(0), target[0].str(1), target[0].str(3), target[0].i64(2)});
           c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {v.object_id});
+        }
         index_statement(c, o.id, indexed_form(*this, p.body, p.user_id));
         for (const auto& a : xapi::attachment_objects(p.body)) {
           std::string sha2 = a.value("sha2", "");
@@ -334,6 +342,7 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
         ++stored;
       }
       if (atomic && failed) throw RollBack{};
+      kpi_store::apply(*this, c, kpi_change);
       if (!device_id.empty()) c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now, device_id});
       if (who.kind == Principal::Kind::device) {
         auto rows = c.query("SELECT COALESCE(MAX(seq), 0) FROM statements WHERE user_id = $1", {who.user_id});

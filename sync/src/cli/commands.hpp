@@ -2,6 +2,7 @@
 // CliError with a message that says what is wrong and where.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -79,6 +80,21 @@ struct AssignOptions {
 };
 /// `trailpack assign`: assigns a published course to a group or a learner.
 int cmd_assign(const AssignOptions& o);
+
+/// `trailpack dev generate`: a reproducible benchmark dataset in an empty database
+/// (bench/gen/README.md).
+struct GenerateOptions {
+  std::string database;
+  int learners = 1000;
+  int courses = 5;
+  std::int64_t statements = 100000;
+  std::uint64_t seed = 1;
+  int days = 180;            ///< activity spreads over the last `days` days
+  std::string public_url;    ///< the server's public URL (learners' account homePage)
+};
+int cmd_dev_generate(const GenerateOptions& o);
+/// `trailpack kpi rebuild`: refills the KPI summary tables from the statements.
+int cmd_kpi_rebuild(const std::string& database);
 
 }  // namespace trailpack::cli
 

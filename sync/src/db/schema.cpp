@@ -307,6 +307,100 @@ INSERT INTO reminder_rules(id, org_id, kind, days, enabled, created_ms) SELECT '
 INSERT INTO reminder_rules(id, org_id, kind, days, enabled, created_ms) SELECT 'rr-' || id || '-cold_due', id, 'cold_due', 0, 1, created_ms FROM orgs;
 INSERT INTO reminder_rules(id, org_id, kind, days, enabled, created_ms) SELECT 'rr-' || id || '-escalation', id, 'escalation', 7, 1, created_ms FROM orgs;
 )sql",
+      // 4: KPI summary tables (docs/kpis.md): facts per (learner, course) kept by the
+      // statement-storage transaction from the shared projection, and per-day counters.
+      // 'rebuild' = 'pending' makes the server fill them from the stored statements once.
+      R"sql(
+CREATE TABLE kpi_learner_course (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  course_version BIGINT NOT NULL,
+  statements BIGINT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  last_activity_ms BIGINT NOT NULL,
+  completed INTEGER NOT NULL,
+  completed_ms BIGINT NOT NULL,
+  completion {REAL} NOT NULL,
+  time_spent_ms BIGINT NOT NULL,
+  best_score {REAL},
+  pretest_score {REAL},
+  posttest_score {REAL},
+  PRIMARY KEY (user_id, course_id));
+CREATE INDEX kpi_learner_course_course ON kpi_learner_course(course_id);
+CREATE TABLE kpi_learner_module (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  module_id TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  started_ms BIGINT NOT NULL,
+  completed INTEGER NOT NULL,
+  completed_ms BIGINT NOT NULL,
+  PRIMARY KEY (user_id, course_id, module_id));
+CREATE TABLE kpi_learner_item (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  item_type TEXT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  completed INTEGER NOT NULL,
+  completed_ms BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  best_score {REAL},
+  passed INTEGER NOT NULL,
+  time_spent_ms BIGINT NOT NULL,
+  PRIMARY KEY (user_id, course_id, item_id));
+CREATE TABLE kpi_learner_objective (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  objective TEXT NOT NULL,
+  pre_score {REAL},
+  post_score {REAL},
+  PRIMARY KEY (user_id, course_id, objective));
+CREATE TABLE kpi_answers (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  question_id TEXT NOT NULL,
+  correct INTEGER NOT NULL,
+  score {REAL} NOT NULL,
+  attempt_score {REAL} NOT NULL,
+  PRIMARY KEY (user_id, course_id, item_id, question_id));
+CREATE TABLE kpi_survey_answers (
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  question_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  rating INTEGER,
+  choice TEXT,
+  answer_text TEXT,
+  answered_ms BIGINT NOT NULL,
+  PRIMARY KEY (user_id, course_id, item_id, question_id));
+CREATE TABLE kpi_activity_days (
+  user_id TEXT NOT NULL,
+  day BIGINT NOT NULL,
+  course_id TEXT NOT NULL,
+  statements BIGINT NOT NULL,
+  PRIMARY KEY (user_id, day, course_id));
+CREATE INDEX kpi_activity_days_day ON kpi_activity_days(day);
+CREATE TABLE kpi_sync_days (
+  user_id TEXT NOT NULL,
+  day BIGINT NOT NULL,
+  statements BIGINT NOT NULL,
+  lag_sum_ms BIGINT NOT NULL,
+  lag_max_ms BIGINT NOT NULL,
+  under_1h BIGINT NOT NULL,
+  under_1d BIGINT NOT NULL,
+  under_7d BIGINT NOT NULL,
+  over_7d BIGINT NOT NULL,
+  PRIMARY KEY (user_id, day));
+CREATE INDEX kpi_statements_flagged ON statements(stored_ms) WHERE rescore_flag IS NOT NULL;
+CREATE TABLE kpi_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+INSERT INTO kpi_state(key, value) VALUES ('rebuild', 'pending');
+)sql",
   };
   return list;
 }
