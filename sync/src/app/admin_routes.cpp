@@ -19,21 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-// Learners visible to a staff principal (directory.hpp: admins their organisation,
-// managers the learners of their groups and subgroups).
-std::vector<std::pair<std::string, json>> visible_learners(App& app, const Principal& p) {
-  std::vector<std::pair<std::string, json>> out;
-  app.db().read([&](db::Connection& c) {
-    const auto ids = directory::visible_learners(c, directory::scope_of(c, p));
-    for (const auto& r : c.query("SELECT id, name, email, team, site, job_role FROM users WHERE org_id = $1 AND role = 'learner' ORDER BY name",
-                                 {p.org_id}))
-      if (ids.count(r.str(0)))
-        out.emplace_back(r.str(0), json{{"id", r.str(0)}, {"name", r.str(1)}, {"email", r.str(2)}, {"team", r.str(3)},
-                                        {"site", r.str(4)}, {"role", r.str(5)}});
-  });
-  return out;
-}
-
 // Whether a staff principal may see this learner's drill-down (directory.hpp's rule).
 bool learner_visible(App& app, const Principal& p, const std::string& id) {
   bool visible = false;
