@@ -15,7 +15,7 @@ const { answerStatement } = require('../lib/statement.js');
 const { BenchServer, freePort } = require('../lib/trailpack_server.js');
 
 const PLAN = {
-  smoke: { clients: 8, batchesPerClient: 3, devices: 20, latencySeconds: 2, learners: 2 },
+  smoke: { clients: 4, batchesPerClient: 2, devices: 8, latencySeconds: 1, learners: 4 },
   quick: { clients: 64, batchesPerClient: 8, devices: 200, latencySeconds: 8, learners: 20 },
   full: { clients: 64, batchesPerClient: 25, devices: 200, latencySeconds: 20, learners: 20 },
 };
