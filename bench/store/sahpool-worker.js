@@ -4,9 +4,9 @@ import { SCHEMA, INSERT, PRAGMAS, row } from './schema.js';
 
 let sqlite3, db, insert;
 const handlers = {
-  async open() {
+  async open({ name = 'bench' }) {
     sqlite3 = await sqlite3InitModule({ print: () => {}, printErr: () => {} });
-    const pool = await sqlite3.installOpfsSAHPoolVfs({ name: 'bench-sahpool' });
+    const pool = await sqlite3.installOpfsSAHPoolVfs({ name: 'sahpool-' + name, directory: '/sahpool-' + name });
     db = new pool.OpfsSAHPoolDb('/bench.db');
     db.exec(PRAGMAS + SCHEMA);
     insert = db.prepare(INSERT);

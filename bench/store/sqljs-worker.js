@@ -10,9 +10,9 @@ const INSERT = 'INSERT INTO statements(id, course_id, body, synced) VALUES(?, ?,
 const row = (s) => [s.id, 'bench-course', JSON.stringify(s)];
 let db, idb, insert;
 
-function idbOpen() {
+function idbOpen(name) {
   return new Promise((resolve, reject) => {
-    const r = indexedDB.open('sqljs-bench', 1);
+    const r = indexedDB.open('sqljs-' + name, 1);
     r.onupgradeneeded = () => r.result.createObjectStore('files');
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -28,11 +28,11 @@ function persist() {
   });
 }
 const handlers = {
-  async open() {
+  async open({ name = 'bench' }) {
     const SQL = await initSqlJs({ locateFile: (f) => '/npm/sql.js/dist/' + f });
     db = new SQL.Database();
     db.exec(SCHEMA);
-    idb = await idbOpen();
+    idb = await idbOpen(name);
     insert = db.prepare(INSERT);
     await persist();
     return { journal: 'memory + IndexedDB export', sqlite: db.exec('select sqlite_version()')[0].values[0][0] };

@@ -20,10 +20,10 @@ async function scalar(sql) {
   return v;
 }
 const handlers = {
-  async open() {
+  async open({ name = 'bench' }) {
     const module = await SQLiteESMFactory();
     sqlite3 = SQLite.Factory(module);
-    const vfs = await AccessHandlePoolVFS.create('bench-ahp', module);
+    const vfs = await AccessHandlePoolVFS.create('ahp-' + name, module);
     sqlite3.vfs_register(vfs, true);
     db = await sqlite3.open_v2('/bench.db');
     await sqlite3.exec(db, PRAGMAS + SCHEMA);
