@@ -65,6 +65,7 @@ async function once(plan, log) {
     const load = loadavg();
     await throttle(page, { cpu: 0 });
     const r = await page.evaluate(() => window.runSync());
+    r.phases = await page.evaluate(() => window.__phases.map((p) => ({ ...p, t: Math.round(p.t) })));
     if (r.result.pushed !== plan.statements) throw new Error('pushed ' + r.result.pushed + ': ' + JSON.stringify(r.result));
     r.loadavg = load;
     log(`catchup: ${plan.statements} statements: ${r.total_ms.toFixed(0)} ms (push ${r.push_ms.toFixed(0)}, pull ${r.pull_ms.toFixed(0)}), pulled ${r.result.pulled}`);

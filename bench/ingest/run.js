@@ -3,7 +3,10 @@
 // pouchdb-server in the same batches (_bulk_docs); and a raw SQLite insert loop stores
 // the same rows (the physical limit).
 //   throughput: 64 clients in a closed loop (each sends its next batch when the last is acknowledged)
-//   latency:    200 devices, each pushing a batch every 2 s on average (open loop, 10,000 statements/s offered)
+//   latency:    200 devices online at once, each pushing a batch of 100 every 20 s on average
+//               (open loop: 1,000 statements/s offered, 5% of the 20,000/s target), so the
+//               figure is the latency of a push on a busy server, not of a queue behind an
+//               overload (the throughput phase measures that one)
 'use strict';
 const http = require('node:http');
 const fs = require('node:fs');
@@ -15,12 +18,13 @@ const { answerStatement } = require('../lib/statement.js');
 const { BenchServer, freePort } = require('../lib/trailpack_server.js');
 
 const PLAN = {
-  smoke: { clients: 4, batchesPerClient: 2, devices: 8, latencySeconds: 1, learners: 4 },
-  quick: { clients: 64, batchesPerClient: 8, devices: 200, latencySeconds: 8, learners: 20 },
-  full: { clients: 64, batchesPerClient: 25, devices: 200, latencySeconds: 20, learners: 20 },
+  smoke: { clients: 4, batchesPerClient: 2, devices: 8, latencySeconds: 2, learners: 4 },
+  quick: { clients: 64, batchesPerClient: 6, devices: 200, latencySeconds: 30, learners: 20 },
+  full: { clients: 64, batchesPerClient: 20, devices: 200, latencySeconds: 60, learners: 20 },
 };
 const BATCH = 100;
-const PERIOD_MS = 2000;
+const PERIOD_MS = 20000;
+const PHASE_CAP_MS = 120000;
 
 function post(agent, url, body, headers) {
   return new Promise((resolve, reject) => {
@@ -82,8 +86,10 @@ async function throughput(target, devices, batches, clients) {
   let statements = 0;
   const load = loadavg();
   const t0 = performance.now();
+  const stopAt = t0 + PHASE_CAP_MS;   // a slow system stops early; its rate is what it did
   await Promise.all(bodies.map(async (list, c) => {
     for (const body of list) {
+      if (performance.now() > stopAt) break;
       const a = performance.now();
       await target.send(agent, devices[c], body);
       lat.push(performance.now() - a);

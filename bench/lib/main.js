@@ -53,7 +53,8 @@ function report(results) {
       printTable('2a. Learner app start-up, Slow 4G + 4x CPU (median of ' + s.app.runs.length + ')', ['cold (nothing cached)', 'warm, offline'], [
         ['first lesson visible, ms', s.app.cold_content.p50, s.app.warm_content.p50],
         ['engine ready, ms', s.app.cold_engine.p50, s.app.warm_engine.p50],
-      ], ['Cold: HTTP cache, service worker and shell cache emptied; the learner data kept (OPFS). Warm offline: server stopped.']);
+      ], ['Cold: HTTP cache, service worker and shell cache emptied; the learner data kept (OPFS). Warm offline: server stopped.',
+        ...(s.app_errors && s.app_errors.length ? [`${s.app_errors.length} run(s) failed: ${s.app_error}`] : [])]);
       target('startup', 'first lesson ≤ 1.5 s cold', s.app.cold_content.p50, 1500, s.app.cold_content.p50 <= 1500, ' ms');
       target('startup', 'first lesson ≤ 0.5 s warm offline', s.app.warm_content.p50, 500, s.app.warm_content.p50 <= 500, ' ms');
     } else {
@@ -71,7 +72,7 @@ function report(results) {
     const s = results.ingest;
     const cols = ['trailpack-sqlite', 'trailpack-postgres', 'pouchdb-server', 'raw-sqlite'];
     const g = (c, f) => { const x = s.systems[c]; return x && !x.error ? f(x) : (x && x.error ? 'failed' : null); };
-    printTable(`3. Server ingest: batches of ${s.plan.batch}, ${s.plan.clients} clients (throughput); ${s.plan.devices} devices each pushing every ${s.plan.latency_period_ms / 1000} s (latency)`,
+    printTable(`3. Server ingest: batches of ${s.plan.batch}, ${s.plan.clients} clients (throughput); ${s.plan.devices} devices each pushing every ${s.plan.latency_period_ms / 1000} s on average (latency)`,
       ['Trailpack SQLite', 'Trailpack PostgreSQL', 'pouchdb-server 4.2.0', 'raw SQLite loop'], [
         ['statements/s', ...cols.map((c) => g(c, (x) => x.throughput.per_second))],
         ['push p50 ms, 64 clients', ...cols.map((c) => g(c, (x) => x.throughput.latency?.p50))],

@@ -111,14 +111,14 @@ async function appRun(log) {
     const c = await browser.context.newCDPSession(cleaner);
     await c.send('Network.clearBrowserCache');
     await cleaner.close();
-    const cold = await openLesson(browser.context, server.url, {});
+    const cold = await openLesson(browser.context, server.url, {}).catch((e) => { throw new Error('cold: ' + e.message); });
     await cold.page.evaluate(() => navigator.serviceWorker.ready);
     await cold.page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('trailpack-shell-')));
     await cold.page.close();
 
     // Warm offline: the service worker serves everything; nothing answers on the network.
     await server.stop();
-    const warm = await openLesson(browser.context, server.url, { network: null });
+    const warm = await openLesson(browser.context, server.url, { network: null }).catch((e) => { throw new Error('warm offline: ' + e.message); });
     await warm.page.close();
     const strip = ({ page, ...r }) => r;
     return { cold: strip(cold), warm_offline: strip(warm) };
@@ -149,9 +149,11 @@ async function run(mode, log) {
   const out = { plan, conditions: 'Slow 4G (150 ms RTT, 1.6 Mbps down, 750 kbps up), CPU 4x slower (CDP)', site: siteSizes(site) };
   const runs = [];
   out.loadavg = loadavg();
+  out.app_errors = [];
   for (let i = 0; i < plan.appRuns; i++) {
-    try { runs.push(await appRun(log)); } catch (e) { out.app_error = String(e && e.message || e); log('startup: app FAILED: ' + out.app_error); break; }
+    try { runs.push(await appRun(log)); } catch (e) { out.app_errors.push(String(e && e.message || e).split('\n')[0]); log('startup: app run FAILED: ' + out.app_errors.at(-1)); }
   }
+  out.app_error = out.app_errors.join('; ');
   if (runs.length) {
     out.app = {
       runs,
