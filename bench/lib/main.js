@@ -16,7 +16,7 @@ const MiB = 1024 * 1024;
 
 function point(sys, label) { return sys && sys.points ? sys.points.find((p) => p.label === label) : null; }
 
-function report(results) {
+function report(results, printTable = defaultPrint) {
   const targets = [];
   const target = (bench, name, value, limit, met, unit = '') => targets.push({ bench, name, value, limit, met, unit });
 
@@ -58,7 +58,7 @@ function report(results) {
       target('startup', 'first lesson ≤ 1.5 s cold', s.app.cold_content.p50, 1500, s.app.cold_content.p50 <= 1500, ' ms');
       target('startup', 'first lesson ≤ 0.5 s warm offline', s.app.warm_content.p50, 500, s.app.warm_content.p50 <= 500, ' ms');
     } else {
-      console.log('\n2a. Learner app start-up: FAILED: ' + s.app_error);
+      printTable('2a. Learner app start-up: FAILED', [], [], [s.app_error]);
     }
     printTable('2b. Download size of the shell + JS + wasm (gzip -6, what the service worker precaches)', ['KB'], [
       ['wasm', s.site.wasm_gzip / 1024], ['JavaScript', s.site.js_gzip / 1024], ['HTML, CSS, icons, manifest', s.site.other_gzip / 1024], ['total', s.site.gzip / 1024]]);
@@ -117,12 +117,42 @@ function report(results) {
       [...s.endpoints.map((e) => `${e.path}: ${e.note}`), ...Object.entries(s.systems).filter(([, x]) => x.error).map(([k, x]) => `${k}: ${x.error}`)]);
   }
 
-  console.log('\nTargets' + (mode !== 'full' ? ` (a ${mode} run: smaller sizes and counts than the targets are stated for; see BENCHMARKS.md for a full run)` : ''));
-  for (const t of targets) {
-    const v = t.unit === '×' ? t.value.toFixed(2) + '×' : Math.round(t.value) + t.unit;
-    console.log(`  ${t.met ? 'MET    ' : 'MISSED '} ${t.bench.padEnd(10)} ${t.name}: ${v}`);
-  }
   return targets;
+}
+
+function targetValue(t) { return t.unit === '×' ? t.value.toFixed(2) + '×' : Math.round(t.value) + t.unit; }
+
+function printTargets(targets, runMode) {
+  console.log('\nTargets' + (runMode !== 'full' ? ` (a ${runMode} run: smaller sizes and counts than the targets are stated for; see BENCHMARKS.md for a full run)` : ''));
+  for (const t of targets) console.log(`  ${t.met ? 'MET    ' : 'MISSED '} ${t.bench.padEnd(10)} ${t.name}: ${targetValue(t)}`);
+}
+
+/** bench/lib/main.js --markdown [file]: the tables of a results file as Markdown (for BENCHMARKS.md). */
+function markdown(file) {
+  const out = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const { fmt } = require('./common.js');
+  const md = (title, columns, rows, notes = []) => {
+    console.log(`\n#### ${title}\n`);
+    if (columns.length) {
+      console.log('| | ' + columns.join(' | ') + ' |');
+      console.log('|---|' + columns.map(() => '---:').join('|') + '|');
+      for (const r of rows) console.log('| ' + r[0] + ' | ' + r.slice(1).map((c) => fmt(c)).join(' | ') + ' |');
+    }
+    for (const n of notes) console.log(`\n${n}`);
+  };
+  const targets = report(out.results, md);
+  console.log('\n#### Targets\n\n| benchmark | target | measured | |\n|---|---|---:|---|');
+  for (const t of targets) console.log(`| ${t.bench} | ${t.name} | ${targetValue(t)} | ${t.met ? 'met' : '**missed**'} |`);
+  const m = out.machine;
+  console.log(`\nRun: ${out.mode}, ${out.started}, ${Math.round(out.seconds)} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB, Linux ${m.kernel}, node ${m.node}; ` +
+    `load average ${out.loadavg_start.join(' ')} at the start, ${out.loadavg_end.join(' ')} at the end.`);
+}
+
+function defaultPrint(...a) { printTable(...a); }
+
+if (args.includes('--markdown')) {
+  markdown(args.find((a) => a.endsWith('.json')) || path.join(ROOT, 'bench', 'results', 'latest.json'));
+  process.exit(0);
 }
 
 (async () => {
@@ -145,6 +175,7 @@ function report(results) {
     }
   }
   out.targets = report(out.results);
+  printTargets(out.targets, mode);
   out.loadavg_end = loadavg();
   out.seconds = (Date.now() - started.getTime()) / 1000;
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
