@@ -20,6 +20,18 @@ async function loadEngine() {
     openRaw: (text) => take(M.ccall('tp_open', 'number', ['string'], [text])),
     call: (method, args) => take(M.ccall('tp_call', 'number', ['string', 'string'], [method, JSON.stringify(args || {})])),
     callRaw: (method, text) => take(M.ccall('tp_call', 'number', ['string', 'string'], [method, text])),
+    // As engine-worker.js passes arguments: through the heap, for any size.
+    callHeap: (method, args) => {
+      const text = JSON.stringify(args || {});
+      const size = M.lengthBytesUTF8(text) + 1;
+      const ptr = M._malloc(size);
+      try {
+        M.stringToUTF8(text, ptr, size);
+        return take(M.ccall('tp_call', 'number', ['string', 'number'], [method, ptr]));
+      } finally {
+        M._free(ptr);
+      }
+    },
     version: () => take(M.ccall('tp_version', 'number', [], [])),
     close: () => take(M.ccall('tp_close', 'number', [], [])),
   };

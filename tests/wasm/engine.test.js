@@ -36,6 +36,28 @@ test('errors come back as values: bad JSON, calls before open, C++ exceptions', 
   assert.equal(e.call('status', {}).ok, true);
 });
 
+test('a pulled page of 1000 statements (~1 MB of JSON) goes in through the heap', async () => {
+  // engine-worker.js passes arguments like callHeap; ccall's 'string' copies them onto the
+  // 1 MiB stack and a page this size crashed the module (memory access out of bounds).
+  const e = await loadEngine();
+  assert.equal(e.open({ path: '/mem.db' }).ok, true);
+  const statements = [];
+  for (let i = 0; i < 1000; i++) {
+    statements.push({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      actor: { objectType: 'Agent', account: { homePage: 'https://lms.example.org', name: 'u-1' } },
+      verb: { id: 'http://adlnet.gov/expapi/verbs/answered', display: { 'en-US': 'answered' } },
+      object: { objectType: 'Activity', id: `urn:trailpack:course:small:question:q${i % 5}`,
+        definition: { name: { en: 'A question whose name makes the statement about a kilobyte long '.repeat(10) } } },
+      timestamp: '2026-11-22T09:00:00.000Z',
+    });
+  }
+  assert.ok(JSON.stringify({ statements }).length > 900000);
+  const r = e.callHeap('sync.ingest', { statements, cursor: 1000 });
+  assert.deepEqual(r, { ok: true, result: { added: 1000, rejected: 0 }, wrote: true });
+  assert.equal(e.call('status', {}).result.statements, 1000);
+});
+
 test('a store on a real file keeps its statements across engine instances', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-wasm-'));
   try {
