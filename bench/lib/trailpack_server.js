@@ -44,10 +44,11 @@ class BenchServer {
 
   cli(...args) { return execFileSync(this.bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); }
 
-  async start({ webRoot } = {}) {
+  /** `init: false` serves a database made beforehand (`trailpack dev generate`). */
+  async start({ webRoot, init = true } = {}) {
     this.port = await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
-    this.cli('init', '--db', this.db, '--admin-email', this.admin.email, '--admin-password', this.admin.password);
+    if (init) this.cli('init', '--db', this.db, '--admin-email', this.admin.email, '--admin-password', this.admin.password);
     const log = fs.openSync(path.join(this.dir, 'server.log'), 'a');
     const args = ['serve', '--db', this.db, '--bind', '127.0.0.1', '--port', String(this.port), '--public-url', this.url,
       '--web-root', webRoot || path.join(ROOT, 'build', 'site'), '--log-level', 'warn'];
