@@ -90,6 +90,7 @@ test('learner tour on a phone: offline from the service worker, accessible, keyb
   await admin.getByLabel('Email').fill(server.admin.email);
   await admin.getByLabel('Password').fill(server.admin.password);
   await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('link', { name: 'Learners' }).click();  // the console opens on the dashboard
   const row = admin.locator(`tr[data-learner="${learner.id}"][data-course="safety-basics"]`);
   await row.waitFor();
   assert.match(await row.locator('.completion').innerText(), /100%/);
