@@ -190,14 +190,28 @@ async function sync() {
   post({ phase: 'pull' });
   const status = await queuedCall('status', {});
   let cursor = status.pull_cursor || 0;
+  // Reminders already kept on this device are acknowledged, so the server stops sending them.
+  let acks = ((await appGet('reminders')) || []).map((r) => r.id).slice(0, 50);
+  let last = null;
   for (let page = 0; page < 1000; page++) {
-    const res = await authed('/api/v1/sync/pull', { method: 'POST', body: { protocol: 1, cursor } });
+    const body = { protocol: 1, cursor };
+    if (acks.length) body.ack_reminders = acks;
+    const res = await authed('/api/v1/sync/pull', { method: 'POST', body });
+    acks = [];
     if (res.statements.length || res.cursor !== cursor) {
       await queuedCall('sync.ingest', { statements: res.statements, cursor: res.cursor });
       pulled += res.statements.length;
     }
     cursor = res.cursor;
+    last = res;
     if (!res.more) break;
+  }
+  // What the learner is assigned (due dates) and new reminders, for the home screen offline.
+  if (last && Array.isArray(last.assignments)) await appPut('assignments', last.assignments);
+  if (last && Array.isArray(last.reminders) && last.reminders.length) {
+    const kept = (await appGet('reminders')) || [];
+    const known = new Set(kept.map((r) => r.id));
+    await appPut('reminders', kept.concat(last.reminders.filter((r) => !known.has(r.id))).slice(-20));
   }
   const final = await queuedCall('status', {});
   // New courses or versions on offer: refresh the catalogue (sizes) for the home screen.

@@ -130,6 +130,10 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     await phone.getByRole('button', { name: 'Enroll this device' }).click();
     await phone.getByRole('heading', { name: 'Workplace safety basics' }).waitFor();
     await phone.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0');
+    // Her home shows the course as assigned, with its due date (from the last sync).
+    await phone.reload();
+    await phone.locator('.course .due').first().waitFor();
+    assert.match(await phone.locator('.course .due').first().innerText(), /^Due [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
     await browser.context.setOffline(true);
     await phone.getByRole('link', { name: 'Start' }).click();
     await phone.getByRole('button', { name: 'Mark as done and continue' }).click();

@@ -13,6 +13,22 @@ export async function renderHome() {
   for (const s of due.cold_surveys.filter((x) => x.due))
     today.append(h('li', {}, h('a', { href: `#/course/${encodeURIComponent(s.course_id)}/item/${encodeURIComponent(s.item_id)}` },
       t('home.followup_due', { title: s.title }))));
+  // Assignments (due dates) and reminders, as of the last sync.
+  const [assignments, reminders] = await Promise.all([state.engine.call('app.get', { key: 'assignments' }),
+    state.engine.call('app.get', { key: 'reminders' })]);
+  const assigned = Object.fromEntries((assignments || []).map((a) => [a.course_id, a]));
+  const dueLine = (courseId) => {
+    const a = assigned[courseId];
+    if (!a) return null;
+    if (a.status === 'completed' || a.completed_at) return h('span', { class: 'due' }, t('home.assigned'));
+    if (!a.due_at) return h('span', { class: 'due' }, t('home.assigned'));
+    const late = a.due_at < Date.now();
+    return h('span', { class: late ? 'due overdue' : 'due' }, t(late ? 'home.overdue' : 'home.due', { date: fmt.date(a.due_at) }));
+  };
+  const shownCourses = new Set(courses.map((c) => c.id));
+  for (const r of (reminders || []).filter((x) => !(assigned[x.course_id] && assigned[x.course_id].completed_at)).slice(-3))
+    today.append(h('li', { class: 'reminder' }, r.course_id && shownCourses.has(r.course_id)
+      ? h('a', { href: `#/course/${encodeURIComponent(r.course_id)}` }, r.message) : r.message));
   // What the server offers that is not on the device (or newer), with sizes, before any download.
   const offered = (await state.engine.call('app.get', { key: 'catalogue' })) || [];
   const installed = Object.fromEntries(courses.map((c) => [c.id, c.version]));
@@ -31,10 +47,12 @@ export async function renderHome() {
       off();
       hooks.route();
     } }, t(installed[c.id] ? 'home.update_one' : 'home.download_one', { size: fmt.bytes(c.bytes) }));
-    return h('li', { class: 'card course', lang: c.language, dataset: { course: c.id } }, h('h3', {}, c.title), progress, button);
+    return h('li', { class: 'card course', lang: c.language, dataset: { course: c.id } }, h('h3', {}, c.title),
+      assigned[c.id] ? h('p', { class: 'meta' }, dueLine(c.id)) : null, progress, button);
   }));
   const list = h('ul', { class: 'course-list' });
-  for (const c of courses) {
+  const rank = (c) => (assigned[c.id] && !c.completed ? (assigned[c.id].due_at || Number.MAX_SAFE_INTEGER) : Infinity);
+  for (const c of [...courses].sort((a, b) => rank(a) - rank(b))) {
     const label = c.completed ? t('home.review') : c.completion > 0 ? t('home.continue') : t('home.start');
     const target = c.resume_item ? `#/course/${encodeURIComponent(c.id)}/item/${encodeURIComponent(c.resume_item)}` : `#/course/${encodeURIComponent(c.id)}`;
     list.append(h('li', { class: 'card course', lang: c.language },
@@ -44,6 +62,7 @@ export async function renderHome() {
         'aria-valuenow': String(Math.round(c.completion * 100)), 'aria-label': t('home.progress', { percent: fmt.percent(c.completion) }) },
       h('span', { style: { width: `${Math.round(c.completion * 100)}%` } })),
       h('p', { class: 'meta meta-row' },
+        dueLine(c.id),
         h('span', {}, c.completed ? '✓ ' + t('home.completed') : t('home.progress', { percent: fmt.percent(c.completion) })),
         h('span', { class: 'offline-ready' }, t('home.offline_ready') + (c.bytes ? ' · ' + fmt.bytes(c.bytes) : ''))),
       h('a', { class: 'button primary', href: target }, label)));
