@@ -141,16 +141,15 @@ std::string assigned_pairs(const Scope& scope, Sql& sql) {
   // A course that nobody in the organisation is assigned is on offer to everyone (the
   // open catalogue), so every learner in scope counts as assigned to it: a small
   // organisation that assigns nothing still sees participation and completion.
-  const std::string course = scope.filters.course.empty() ? std::string() : sql.p(scope.filters.course);
-  const std::string now = sql.p(scope.now), org = sql.p(scope.org_id);
-  std::string q =
-      "SELECT DISTINCT la.user_id, la.course_id FROM learner_assignments la JOIN scope s ON s.user_id = la.user_id "
-      "WHERE la.ended_ms IS NULL AND la.assigned_at_ms <= " + now;
-  if (!course.empty()) q += " AND la.course_id = " + course;
-  q += " UNION SELECT s.user_id, k.id AS course_id FROM scope s CROSS JOIN courses k WHERE NOT EXISTS ("
-       "SELECT 1 FROM learner_assignments la JOIN users lu ON lu.id = la.user_id "
-       "WHERE la.course_id = k.id AND la.ended_ms IS NULL AND lu.org_id = " + org + ")";
-  if (!course.empty()) q += " AND k.id = " + course;
+  // One filtered cross join (no UNION: as a compound view SQLite re-ran it inside every
+  // correlated subquery of the KPI queries, 300 times slower at 200,000 statements). The
+  // IN list is uncorrelated (computed once); the EXISTS uses learner_assignments_user.
+  std::string q = "SELECT s.user_id, k.id AS course_id FROM scope s CROSS JOIN courses k WHERE (k.id NOT IN ("
+                  "SELECT la.course_id FROM learner_assignments la JOIN users lu ON lu.id = la.user_id "
+                  "WHERE la.ended_ms IS NULL AND lu.org_id = " + sql.p(scope.org_id) + ") "
+                  "OR EXISTS (SELECT 1 FROM learner_assignments la WHERE la.user_id = s.user_id AND la.course_id = k.id "
+                  "AND la.ended_ms IS NULL AND la.assigned_at_ms <= " + sql.p(scope.now) + "))";
+  if (!scope.filters.course.empty()) q += " AND k.id = " + sql.p(scope.filters.course);
   return q;
 }
 
