@@ -39,7 +39,9 @@ export function showToast(message) {
 export function errorText(err) {
   if (err && err.code === 'storage_full') return t('error.storage_full');
   if (err && err.code === 'profile_busy') return t('error.profile_busy');
-  return t('error.generic', { message: (err && err.message) || String(err) });
+  // Where the problem is (a file of a course, a field), when the engine says.
+  const message = (err && err.message) || String(err);
+  return t('error.generic', { message: err && err.where ? `${err.where}: ${message}` : message });
 }
 
 export function focusView(title) {
