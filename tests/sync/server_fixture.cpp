@@ -9,7 +9,7 @@ namespace trailpack::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TestServer::TestServer(server::ServerLimits limits) {
+TestServer::TestServer(server::ServerLimits limits, const std::function<void(server::Config&)>& configure) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("trailpack-test-" + std::to_string(rd()));
   fs::create_directories(dir_);
@@ -34,6 +34,7 @@ TestServer::TestServer(server::ServerLimits limits) {
   const unsigned short port = http_->listen("127.0.0.1", 0);
   url_ = "http://127.0.0.1:" + std::to_string(port);
   cfg.public_url = url_;
+  if (configure) configure(cfg);
   server::set_log_level("error");
   app_ = std::make_unique<server::App>(cfg);
   server::register_routes(*router_, *app_);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,13 +31,15 @@ struct Device {
 
 class TestServer {
  public:
-  explicit TestServer(server::ServerLimits limits = {});
+  /// `configure` may change the configuration before the App starts (e.g. a web root).
+  explicit TestServer(server::ServerLimits limits = {}, const std::function<void(server::Config&)>& configure = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
   std::string url() const { return url_; }
   server::App& app() { return *app_; }
+  const server::Router& router() const { return *router_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   server::ClientResponse get(const std::string& path, const std::map<std::string, std::string>& headers = {});

@@ -7,6 +7,7 @@
 #include "app/app.hpp"
 #include "crypto.hpp"
 #include "trailpack/encoding.hpp"
+#include "trailpack/json_reader.hpp"
 #include "trailpack/uuid.hpp"
 #include "trailpack/xapi/statement.hpp"
 
@@ -50,6 +51,14 @@ Principal require_xapi(App& app, const Request& req, bool write) {
     if (!ok) throw HttpError{403, "forbidden", std::string("this client lacks the ") + (write ? "statements/write" : "statements/read") + " scope", {}, {}};
   }
   return p;
+}
+
+// The learners a manager may read: members of the groups they manage and of those groups'
+// subgroups (the console's rule, admin_routes.cpp), as a subquery on `$N` = the manager.
+std::string managed_learners_sql(const std::string& ph) {
+  return "(WITH RECURSIVE scope(id) AS (SELECT group_id FROM manager_scopes WHERE user_id = " + ph +
+         " UNION SELECT g.id FROM user_groups g JOIN scope s ON g.parent_id = s.id) "
+         "SELECT m.user_id FROM group_members m JOIN scope ON m.group_id = scope.id)";
 }
 
 json authority_of(const Principal& p, const std::string& home_page) {
@@ -116,13 +125,27 @@ void register_xapi_routes(Router& router, App& app) {
     for (const auto& o : out.outcomes) ids.push_back(o.id);
     return with_version(Response::json(200, ids));
   };
-  router.add("PUT", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, true); }), {.body_limit = 4 << 20});
-  router.add("POST", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, false); }), {.body_limit = 16 << 20});
+  // Version header and write credentials are checked before the body is received.
+  auto writer_only = [&app](const Request& req) {
+    try {
+      require_version_header(req);
+      require_xapi(app, req, true);
+    } catch (HttpError& e) {
+      e.headers.emplace_back("X-Experience-API-Version", xapi::kVersion);
+      throw;
+    }
+  };
+  router.add("PUT", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, true); }),
+             {.body_limit = 4 << 20, .before_body = writer_only});
+  router.add("POST", "/xapi/statements", lrs([put_or_post](Request& req) { return put_or_post(req, false); }),
+             {.body_limit = 16 << 20, .before_body = writer_only});
 
   router.add("GET", "/xapi/statements", lrs([&app](Request& req) {
     require_version_header(req);
     Principal p = require_xapi(app, req, false);
     const bool learner = p.kind == Principal::Kind::device || (p.kind == Principal::Kind::session && p.role == "learner");
+    // A manager reads their teams' statements and their own, nobody else's.
+    const bool manager = p.kind == Principal::Kind::session && p.role == "manager";
     std::string format = req.query_param("format").value_or("exact");
     auto check_format = [&] {
       if (format != "exact" && format != "ids" && format != "canonical")
@@ -148,6 +171,9 @@ void register_xapi_routes(Router& router, App& app) {
         auto rows = c.query("SELECT body, stored_ms, voided, user_id FROM statements WHERE id = $1", {normalize_uuid(*id)});
         if (rows.empty() || (rows[0].i64(2) != 0) != voided_wanted) return;
         if (learner && rows[0].str(3) != p.user_id) return;
+        if (manager && rows[0].str(3) != p.user_id &&
+            c.query("SELECT 1 WHERE $1 IN " + managed_learners_sql("$2"), {rows[0].str(3), p.user_id}).empty())
+          return;
         found = App::served_form(rows[0].str(0), rows[0].i64(1), nullptr);
       });
       if (found.is_null()) throw HttpError{404, "not_found", "no such statement", {}, {}};
@@ -162,7 +188,8 @@ void register_xapi_routes(Router& router, App& app) {
     std::int64_t after = 0;
     if (auto more = req.query_param("more")) {
       auto decoded = base64_decode(*more);
-      json m = decoded ? json::parse(*decoded, nullptr, false) : json();
+      auto parsed = decoded ? parse_json_text(*decoded) : Result<json>(make_error("invalid_json", "not base64"));
+      json m = parsed ? std::move(parsed).value() : json();
       bool valid = m.is_object() && m.contains("q") && m["q"].is_object() && m.contains("after") &&
                    m["after"].is_number_integer() && m["after"].get<std::int64_t>() > 0;
       if (valid)
@@ -186,8 +213,9 @@ void register_xapi_routes(Router& router, App& app) {
       where += " AND " + c;
     };
     if (q.contains("agent")) {
-      json agent = json::parse(q["agent"].get<std::string>(), nullptr, false);
-      if (agent.is_discarded() || !xapi::validate_actor(agent, "agent"))
+      auto parsed = parse_json_text(q["agent"].get<std::string>());
+      json agent = parsed ? std::move(parsed).value() : json();
+      if (!parsed || !xapi::validate_actor(agent, "agent"))
         throw HttpError{400, "invalid_parameter", "agent must be a JSON Agent or Group with one identifier", "agent", {}};
       add("actor_key = ?", xapi::actor_key(agent));
     }
@@ -217,6 +245,11 @@ void register_xapi_routes(Router& router, App& app) {
       add(std::string(k) == "since" ? "stored_ms > ?" : "stored_ms <= ?", *t);
     }
     if (learner) add("user_id = ?", p.user_id);
+    if (manager) {
+      params.push_back(p.user_id);
+      const std::string ph = "$" + std::to_string(params.size());
+      where += " AND (user_id = " + ph + " OR user_id IN " + managed_learners_sql(ph) + ")";
+    }
     const bool ascending = q.value("ascending", "false") == "true";
     if (after) add(ascending ? "seq > ?" : "seq < ?", after);
     std::int64_t limit = 100;
