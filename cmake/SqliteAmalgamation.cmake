@@ -44,6 +44,10 @@ add_library(trailpack_sqlite3 STATIC "${_tp_sqlite_dir}/sqlite3.c")
 target_include_directories(trailpack_sqlite3 SYSTEM PUBLIC "${_tp_sqlite_dir}")
 # A single-connection, single-threaded engine in a Worker: no mutexes, no extensions,
 # no mmap (wasm has none); the OPFS VFS is registered by player/wasm.
+# The engine's SQL is plain tables, indexes, upserts and pragmas (player/src/store.cpp), so
+# the wasm leaves out what it never uses. Only OMIT options that do not change the SQL
+# grammar are used: the amalgamation's parser is pre-generated, and grammar-changing OMITs
+# (window functions, EXPLAIN, virtual tables, ...) need SQLite's canonical sources.
 target_compile_definitions(trailpack_sqlite3 PRIVATE
   SQLITE_THREADSAFE=0
   SQLITE_OMIT_LOAD_EXTENSION
@@ -54,5 +58,20 @@ target_compile_definitions(trailpack_sqlite3 PRIVATE
   SQLITE_MAX_MMAP_SIZE=0
   SQLITE_DEFAULT_FOREIGN_KEYS=1
   SQLITE_TEMP_STORE=3
-  SQLITE_ENABLE_MATH_FUNCTIONS)
-target_compile_options(trailpack_sqlite3 PRIVATE -Os -fwasm-exceptions -w)
+  SQLITE_OMIT_JSON                    # JSON lives in C++ (nlohmann), never in SQL
+  SQLITE_OMIT_UTF16
+  SQLITE_OMIT_COMPLETE
+  SQLITE_OMIT_GET_TABLE
+  SQLITE_OMIT_TRACE
+  SQLITE_OMIT_PROGRESS_CALLBACK
+  SQLITE_OMIT_DECLTYPE
+  SQLITE_OMIT_DESERIALIZE
+  SQLITE_OMIT_COMPILEOPTION_DIAGS
+  SQLITE_OMIT_INTROSPECTION_PRAGMAS
+  SQLITE_OMIT_TCL_VARIABLE
+  SQLITE_OMIT_INCRBLOB
+  SQLITE_OMIT_AUTHORIZATION
+  SQLITE_MAX_EXPR_DEPTH=0
+  SQLITE_LIKE_DOESNT_MATCH_BLOBS
+  SQLITE_UNTESTABLE)
+target_compile_options(trailpack_sqlite3 PRIVATE -Oz -flto -fwasm-exceptions -w)

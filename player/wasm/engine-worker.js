@@ -50,8 +50,20 @@ function reply(raw) {
   return r;
 }
 
+// Arguments go through the heap, not ccall's 'string' (which copies onto the 1 MiB wasm
+// stack, up to 4 bytes per character): a pulled page of 1000 statements is ~1 MB of JSON
+// and overflowed the stack ("memory access out of bounds").
 function callRaw(method, args) {
-  return reply(Module.ccall('tp_call', 'number', ['string', 'string'], [method, JSON.stringify(args || {})]));
+  const text = JSON.stringify(args || {});
+  const size = Module.lengthBytesUTF8(text) + 1;
+  const ptr = Module._malloc(size);
+  if (!ptr) throw engineError('out_of_memory', 'the engine ran out of memory');
+  try {
+    Module.stringToUTF8(text, ptr, size);
+    return reply(Module.ccall('tp_call', 'number', ['string', 'number'], [method, ptr]));
+  } finally {
+    Module._free(ptr);
+  }
 }
 
 function idbfsSync() {

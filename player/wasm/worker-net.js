@@ -27,14 +27,24 @@ async function sha256Hex(bytes) { return hex(await crypto.subtle.digest('SHA-256
 async function appGet(key) { return queuedCall('app.get', { key }); }
 async function appPut(key, value) { return queuedCall('app.put', { key, value }); }
 
+// Request bodies over 1 KiB go gzipped (the server accepts Content-Encoding: gzip): a
+// catch-up push of statements shrinks several times, and uplinks are the slow side.
+async function encodeBody(body) {
+  const text = JSON.stringify(body);
+  if (text.length <= 1024 || typeof CompressionStream !== 'function') return { payload: text, headers: {} };
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return { payload: await new Response(stream).arrayBuffer(), headers: { 'content-encoding': 'gzip' } };
+}
+
 async function request(server, path, { method = 'GET', token, body, raw } = {}) {
   let res;
+  const encoded = body !== undefined ? await encodeBody(body) : { payload: undefined, headers: {} };
   try {
     res = await fetch(server + path, {
       method,
-      headers: Object.assign({}, body !== undefined ? { 'content-type': 'application/json' } : {},
+      headers: Object.assign({}, body !== undefined ? { 'content-type': 'application/json' } : {}, encoded.headers,
         token ? { authorization: 'Bearer ' + token } : {}),
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      body: encoded.payload,
       cache: 'no-store',
     });
   } catch (e) {
@@ -164,7 +174,7 @@ async function sync() {
   post({ phase: 'push' });
   // Push the outbox in batches; each batch is acknowledged only after the server stored it durably.
   for (;;) {
-    const pending = await queuedCall('sync.pending', { limit: 200 });
+    const pending = await queuedCall('sync.pending', { limit: 500 });  // the server's most per push
     if (!pending.statements.length) break;
     const res = await authed('/api/v1/sync/push', { method: 'POST', body: { protocol: 1, device_id: pending.device_id, statements: pending.statements } });
     const done = res.results.filter((r) => r.status === 'stored' || r.status === 'duplicate').map((r) => r.id);

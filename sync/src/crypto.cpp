@@ -1,6 +1,10 @@
 #include "crypto.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <sodium.h>
+
+#include <memory>
 
 #include <stdexcept>
 
@@ -34,6 +38,21 @@ std::string random_code(std::size_t length) {
 }
 
 std::string token_hash(std::string_view token) { return trailpack::crypto::sha256_hex(token); }
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : mac) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
 
 std::string hash_password(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
@@ -75,6 +94,55 @@ bool ed25519_verify(std::string_view message, std::string_view signature, const 
   return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
                                      reinterpret_cast<const unsigned char*>(message.data()), message.size(),
                                      reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+}
+
+namespace {
+
+std::string digest_hex(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) throw std::runtime_error("digest failed");
+  return trailpack::crypto::to_hex(out, len);
+}
+
+const EVP_MD* sha2_for_bits(int bits) {
+  switch (bits) {
+    case 256: return EVP_sha256();
+    case 384: return EVP_sha384();
+    case 512: return EVP_sha512();
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string sha1_hex(std::string_view data) { return digest_hex(EVP_sha1(), data); }
+
+std::optional<std::string> sha2_hex(std::string_view data, std::size_t hex_length) {
+  const EVP_MD* md = sha2_for_bits(static_cast<int>(hex_length * 4));
+  if (!md) return std::nullopt;
+  return digest_hex(md, data);
+}
+
+bool rsa_verify_with_certificate(std::string_view message, std::string_view signature, std::string_view der_certificate,
+                                 int sha_bits, std::string* error) {
+  auto fail = [&](const char* why) {
+    if (error) *error = why;
+    return false;
+  };
+  const EVP_MD* md = sha2_for_bits(sha_bits);
+  if (!md) return fail("unsupported hash");
+  const auto* der = reinterpret_cast<const unsigned char*>(der_certificate.data());
+  std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &der, static_cast<long>(der_certificate.size())), X509_free);
+  if (!cert) return fail("the x5c certificate is not a DER X.509 certificate");
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(X509_get_pubkey(cert.get()), EVP_PKEY_free);
+  if (!key || EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) return fail("the x5c certificate does not hold an RSA key");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1) return fail("the key cannot verify");
+  const int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                  reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  if (ok != 1) return fail("the signature does not verify with the x5c certificate");
+  return true;
 }
 
 }  // namespace trailpack::server::crypto

@@ -18,15 +18,21 @@ void apply_file(trailpack::server::Config& c, const std::string& path) {
   if (!j) throw CliError(j.error().describe());
   auto r = trailpack::read_json_checked<trailpack::Unit>("invalid_config", [&] {
     trailpack::JsonReader rd(*j, "");
-    rd.only({"bind", "port", "database", "public_url", "web_root", "trusted_keys", "threads", "log_level"});
+    rd.only({"bind", "port", "database", "public_url", "web_root", "trusted_keys", "threads", "log_level", "cors_origins",
+             "webhook_url", "webhook_secret", "webhook_timeout_s", "reminder_interval_s"});
     c.bind = rd.str_or("bind", c.bind);
     c.port = static_cast<unsigned short>(rd.integer_or("port", c.port, 0, 65535));
     c.database = rd.str_or("database", c.database);
     c.public_url = rd.str_or("public_url", c.public_url);
     c.web_root = rd.str_or("web_root", c.web_root);
     if (rd.has("trusted_keys")) c.trusted_keys = rd.strings_or_empty("trusted_keys");
+    if (rd.has("cors_origins")) c.cors_origins = rd.strings_or_empty("cors_origins");
     c.threads = static_cast<int>(rd.integer_or("threads", c.threads, 0, 256));
     c.log_level = rd.one_of("log_level", {"debug", "info", "warn", "error"}, "info");
+    c.webhook_url = rd.str_or("webhook_url", c.webhook_url);
+    c.webhook_secret = rd.str_or("webhook_secret", c.webhook_secret);
+    c.webhook_timeout_ms = rd.integer_or("webhook_timeout_s", c.webhook_timeout_ms / 1000, 1, 60) * 1000;
+    c.reminder_interval_s = static_cast<int>(rd.integer_or("reminder_interval_s", c.reminder_interval_s, 0, 86400));
     return trailpack::Unit{};
   });
   if (!r) throw CliError(path + ": " + r.error().describe());
@@ -50,6 +56,21 @@ void apply_env(trailpack::server::Config& c) {
   if (auto v = env("TRAILPACK_WEB_ROOT")) c.web_root = v;
   if (auto v = env("TRAILPACK_THREADS")) c.threads = static_cast<int>(number("TRAILPACK_THREADS", v, 256));
   if (auto v = env("TRAILPACK_LOG_LEVEL")) c.log_level = v;
+  if (auto v = env("TRAILPACK_CORS_ORIGINS")) {  // space- or comma-separated
+    c.cors_origins.clear();
+    std::string s = v;
+    for (char& ch : s)
+      if (ch == ',') ch = ' ';
+    for (std::size_t start = 0; start < s.size();) {
+      auto end = s.find(' ', start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) c.cors_origins.push_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (auto v = env("TRAILPACK_WEBHOOK_URL")) c.webhook_url = v;
+  if (auto v = env("TRAILPACK_WEBHOOK_SECRET")) c.webhook_secret = v;
+  if (auto v = env("TRAILPACK_REMINDER_INTERVAL")) c.reminder_interval_s = static_cast<int>(number("TRAILPACK_REMINDER_INTERVAL", v, 86400));
   if (auto v = env("TRAILPACK_TRUSTED_KEYS")) {
     c.trusted_keys.clear();
     std::string s = v;
@@ -83,6 +104,11 @@ int main(int argc, char** argv) {
   auto* o_keys = serve->add_option("--trusted-key", trusted, "Publisher public key file trusted for bundles (repeatable)");
   auto* o_threads = serve->add_option("--threads", cfg.threads, "I/O threads (default: cores, at least 2)");
   auto* o_log = serve->add_option("--log-level", cfg.log_level, "debug, info, warn or error");
+  auto* o_cors = serve->add_option("--cors-origin", cfg.cors_origins,
+                                   "Origin whose browser content may call /xapi/ (repeatable; * for any)");
+  auto* o_webhook = serve->add_option("--webhook-url", cfg.webhook_url, "http:// URL that reminders are POSTed to (JSON)");
+  auto* o_interval = serve->add_option("--reminder-interval", cfg.reminder_interval_s,
+                                       "Seconds between reminder passes (default 60; 0 turns the scheduler off)");
 
   // init
   trailpack::cli::InitOptions init;
@@ -114,6 +140,25 @@ int main(int argc, char** argv) {
   users_import->add_option("--password", import_password, "Admin password")->required();
   users_import->add_flag("--dry-run", import_dry, "Check the file and report, change nothing");
 
+  // groups, assign
+  auto* groups = app.add_subcommand("groups", "Manage groups");
+  groups->require_subcommand(1);
+  trailpack::cli::GroupOptions go;
+  auto* groups_add = groups->add_subcommand("add", "Create or update a group: parent, members, managers");
+  groups_add->add_option("--db", go.database, "Database path or URL")->required();
+  groups_add->add_option("--name", go.name, "Group name")->required();
+  groups_add->add_option("--parent", go.parent, "Name of the group to put it in");
+  groups_add->add_option("--member", go.members, "Email of a member (repeatable)");
+  groups_add->add_option("--manager", go.managers, "Email of a manager of the group (repeatable)");
+  trailpack::cli::AssignOptions ao;
+  auto* assign = app.add_subcommand("assign", "Assign a published course to a group or a learner");
+  assign->add_option("--db", ao.database, "Database path or URL")->required();
+  assign->add_option("--group", ao.group, "Group name");
+  assign->add_option("--learner", ao.learner, "Learner email");
+  assign->add_option("--course", ao.course, "Course id")->required();
+  assign->add_option("--due-days", ao.due_days, "Due this many days after each learner's assignment");
+  assign->add_option("--recur-months", ao.recur_months, "Recertify this many months after each completion");
+
   // xapi-clients
   auto* xc = app.add_subcommand("xapi-clients", "Manage xAPI clients (HTTP Basic credentials)");
   xc->require_subcommand(1);
@@ -123,7 +168,8 @@ int main(int argc, char** argv) {
   xc_add->add_option("--name", xo.name, "Name");
   xc_add->add_option("--key", xo.key, "Key (generated when omitted)");
   xc_add->add_option("--secret", xo.secret, "Secret (generated when omitted)");
-  xc_add->add_option("--scope", xo.scopes, "statements/read, statements/write, all (repeatable)");
+  xc_add->add_option("--scope", xo.scopes,
+                     "statements/write, statements/read, statements/read/mine, state, define, profile, all/read, all (repeatable)");
   xc_add->add_flag("--json", xo.json, "Print JSON");
 
   // keys
@@ -170,6 +216,27 @@ int main(int argc, char** argv) {
   report->add_option("--password", report_password, "Password")->required()->envname("TRAILPACK_ADMIN_PASSWORD");
   report->add_option("--format", report_format, "table or json");
 
+  // kpi rebuild
+  std::string kpi_db;
+  auto* kpi = app.add_subcommand("kpi", "KPI summary tables");
+  kpi->require_subcommand(1);
+  auto* kpi_rebuild = kpi->add_subcommand("rebuild", "Refill the KPI tables from the stored statements (no server writing)");
+  kpi_rebuild->add_option("--db", kpi_db, "Database path or URL")->required();
+
+  // dev generate (hidden: for benchmarks, bench/gen/README.md)
+  trailpack::cli::GenerateOptions gen;
+  auto* dev = app.add_subcommand("dev", "Developer tools");
+  dev->group("");  // not listed in --help
+  dev->require_subcommand(1);
+  auto* dev_generate = dev->add_subcommand("generate", "Fill an empty database with a realistic benchmark dataset");
+  dev_generate->add_option("--db", gen.database, "Database path or URL (empty)")->required();
+  dev_generate->add_option("--learners", gen.learners, "Learners (default 1000)");
+  dev_generate->add_option("--courses", gen.courses, "Courses (default 5)");
+  dev_generate->add_option("--statements", gen.statements, "Statements (default 100000)");
+  dev_generate->add_option("--seed", gen.seed, "Random seed (default 1)");
+  dev_generate->add_option("--days", gen.days, "Days of activity back from now (default 180)");
+  dev_generate->add_option("--public-url", gen.public_url, "The server's public URL (default http://127.0.0.1:8080)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -189,6 +256,13 @@ int main(int argc, char** argv) {
       if (o_keys->count()) merged.trusted_keys = trusted;
       if (o_threads->count()) merged.threads = cfg.threads;
       if (o_log->count()) merged.log_level = cfg.log_level;
+      if (o_cors->count()) merged.cors_origins = cfg.cors_origins;
+      if (o_webhook->count()) merged.webhook_url = cfg.webhook_url;
+      if (o_interval->count()) merged.reminder_interval_s = cfg.reminder_interval_s;
+      if (merged.reminder_interval_s < 0 || merged.reminder_interval_s > 86400)
+        throw CliError("--reminder-interval must be from 0 to 86400 seconds");
+      if (!merged.webhook_url.empty() && merged.webhook_url.rfind("http://", 0) != 0)
+        throw CliError("the webhook URL must start with http:// (put TLS in a relay or proxy): \"" + merged.webhook_url + "\"");
       if (merged.log_level != "debug" && merged.log_level != "info" && merged.log_level != "warn" && merged.log_level != "error")
         throw CliError("--log-level must be debug, info, warn or error, not \"" + merged.log_level + "\"");
       return trailpack::cli::cmd_serve(merged);
@@ -197,12 +271,16 @@ int main(int argc, char** argv) {
     if (*users_add) return trailpack::cli::cmd_users_add(uo);
     if (*users_import) return trailpack::cli::cmd_users_import(import_file, import_server, import_email, import_password, import_dry);
     if (*xc_add) return trailpack::cli::cmd_xapi_clients_add(xo);
+    if (*groups_add) return trailpack::cli::cmd_groups_add(go);
+    if (*assign) return trailpack::cli::cmd_assign(ao);
     if (*keys_trust) return trailpack::cli::cmd_keys_trust(keys_db, keys_file, keys_name);
     if (*keygen) return trailpack::cli::cmd_keygen(keygen_out, keygen_force);
     if (*pack) return trailpack::cli::cmd_pack(pack_dir, pack_out, pack_key);
     if (*verify) return trailpack::cli::cmd_verify(verify_file, verify_keys);
     if (*publish) return trailpack::cli::cmd_publish(pub_file, pub_server, pub_email, pub_password, pub_dry);
     if (*report) return trailpack::cli::cmd_report(report_server, report_email, report_password, report_format);
+    if (*kpi_rebuild) return trailpack::cli::cmd_kpi_rebuild(kpi_db);
+    if (*dev_generate) return trailpack::cli::cmd_dev_generate(gen);
   } catch (const CliError& e) {
     std::cerr << "trailpack: " << e.what() << "\n";
     return 1;

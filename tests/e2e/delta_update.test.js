@@ -22,6 +22,15 @@ function makeV2() {
   return dir;
 }
 
+// The Worker's network events reach the test on their own CDP session, so they may arrive
+// after the page shows the result: wait for them, then a little longer for any stragglers
+// (so an extra fetch would still be counted).
+async function arrived(condition) {
+  for (const deadline = Date.now() + 10000; Date.now() < deadline && !condition();)
+    await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 test('version 2 with one changed item: only changed files travel, progress stays', { timeout: 240000 }, async (t) => {
   const server = await new TrailpackServer().setup();  // publishes version 1
   const browser = await launch();
@@ -40,6 +49,7 @@ test('version 2 with one changed item: only changed files travel, progress stays
   await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
   await page.getByRole('button', { name: 'Enroll this device' }).click();
   await page.getByRole('heading', { name: 'Workplace safety basics' }).waitFor();
+  await arrived(() => files.length >= 2);
   assert.equal(files.length, 2, 'version 1: course.json and the image');
 
   // Progress on version 1: both cards done, synced.
@@ -69,6 +79,7 @@ test('version 2 with one changed item: only changed files travel, progress stays
   await page.goto(`${server.url}/#/`);
   await page.getByRole('button', { name: 'Download courses' }).click();
   await page.waitForFunction(async () => (await window.__trailpack.engine.call('courses.list'))[0].version === 2);
+  await arrived(() => files.length - before >= 1 && files.bytes !== bytesBefore);
   assert.equal(files.length - before, 1, `files fetched for version 2: ${files.slice(before)}`);
   const offered = await server.api('GET', '/api/v1/courses', { token: await server.adminToken() });
   const manifest = JSON.parse(offered.json.courses.find((c) => c.id === 'safety-basics').manifest);

@@ -1,11 +1,15 @@
 // End to end, as a learner on a phone: enroll, answer, reload, lose the server, keep
 // answering, get the server back, sync; the server holds every statement exactly once
-// and the console shows the learner's progress.
+// and the console shows the learner's progress: learners list, drill-down timeline,
+// dashboard (its CSV export is the table on screen); a manager outside her groups sees
+// nothing of her.
 'use strict';
+const fs = require('node:fs');
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { axeSerious, shot } = require('../lib/audit.js');
 
 test('a learner answers offline and the console sees it after reconnecting', { timeout: 240000 }, async (t) => {
   const server = await new TrailpackServer().setup();
@@ -80,9 +84,60 @@ test('a learner answers offline and the console sees it after reconnecting', { t
   await admin.getByLabel('Email').fill(server.admin.email);
   await admin.getByLabel('Password').fill(server.admin.password);
   await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('link', { name: 'Learners' }).click();  // the console opens on the dashboard
   const row = admin.locator(`tr[data-learner="${learner.id}"][data-course="safety-basics"]`);
   await row.waitFor();
   assert.match(await row.locator('.completion').innerText(), /100%/);
   assert.equal((await row.locator('.score').innerText()).trim(), '100%');
+
+  // Drill down to her timeline: her 7 statements, newest first.
+  await row.getByRole('link', { name: 'Ada Learner' }).click();
+  await admin.getByRole('heading', { name: 'Ada Learner', level: 1 }).waitFor();
+  await admin.waitForFunction(() => document.querySelectorAll('#timeline-table tbody tr').length === 7);
+  const timelineVerbs = await admin.locator('#timeline-table tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual([...timelineVerbs].sort(), verbs);
+  assert.deepEqual(await axeSerious(admin), []);
+  await shot(admin, 'console-learner');
+
+  // The dashboard counts her: assigned, started, completed, active; the engagement CSV
+  // export holds the same numbers as the table on screen.
+  await admin.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).click();
+  const engagement = admin.locator('table').filter({ has: admin.locator('caption', { hasText: /^Engagement by course$/ }) });
+  await engagement.locator('tbody tr').first().waitFor();
+  const cells = (await engagement.locator('tbody tr').first().locator('th, td').allInnerTexts()).map((x) => x.trim());
+  assert.deepEqual(cells.slice(0, 6), ['Workplace safety basics', '1', '1', '1', '1', '1']);
+  await shot(admin, 'console-dashboard');
+  const [download] = await Promise.all([admin.waitForEvent('download'),
+    admin.getByRole('button', { name: 'Export engagement (CSV)' }).click()]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').split('\r\n').filter(Boolean).map((line) => line.split(','));
+  assert.deepEqual(csv[0].slice(0, 7), ['course', 'title', 'assigned', 'started', 'completed', 'completed_in_period', 'active_learners']);
+  assert.equal(csv.length, 2);
+  assert.deepEqual(csv[1].slice(1, 7), cells.slice(0, 6));
+  assert.deepEqual(await axeSerious(admin), []);
+
+  // A manager of other groups (here: of none) sees nothing of her: 403 from the API,
+  // no row and no count in the console.
+  server.cli('users', 'add', '--db', server.db, '--email', 'mia@example.com', '--name', 'Mia Manager', '--role', 'manager',
+    '--password', 'manager-pass-1');
+  const login = await server.api('POST', '/api/v1/auth/login', { body: { email: 'mia@example.com', password: 'manager-pass-1' } });
+  assert.equal(login.status, 200);
+  const token = login.json.token;
+  assert.equal((await server.api('GET', `/api/v1/admin/learners/${learner.id}`, { token })).status, 403);
+  assert.equal((await server.api('GET', `/api/v1/admin/learners/${learner.id}/statements`, { token })).status, 403);
+  const seen = await server.api('GET', '/api/v1/admin/kpi/engagement', { token });
+  assert.equal(seen.status, 200);
+  assert.equal(seen.json.learners, 0);
+  const manager = await browser.context.newPage();
+  await manager.goto(`${server.url}/admin/`);
+  await manager.getByLabel('Email').fill('mia@example.com');
+  await manager.getByLabel('Password').fill('manager-pass-1');
+  await manager.getByRole('button', { name: 'Sign in' }).click();
+  await manager.getByText(/^Figures from /).waitFor();
+  const mine = manager.locator('table').filter({ has: manager.locator('caption', { hasText: /^Engagement by course$/ }) });
+  assert.match(await mine.innerText(), /No data for these filters/);
+  await manager.getByRole('navigation').getByRole('link', { name: 'Learners' }).click();
+  await manager.locator('#learners').waitFor();
+  assert.equal(await manager.locator(`tr[data-learner="${learner.id}"]`).count(), 0);
+  assert.equal(await manager.getByText('Ada Learner').count(), 0);
   assert.deepEqual(browser.errors, []);
 });

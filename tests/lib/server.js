@@ -43,7 +43,9 @@ class TrailpackServer {
     return execFileSync(this.bin, args, { encoding: 'utf8', env: Object.assign({}, process.env, { ASAN_OPTIONS: 'detect_leaks=0' }) });
   }
 
-  async setup({ courses = ['safety-basics'] } = {}) {
+  /** `serveArgs`: extra `trailpack serve` flags (e.g. ['--cors-origin', origin]). */
+  async setup({ courses = ['safety-basics'], serveArgs = [] } = {}) {
+    this.serveArgs = serveArgs;
     this.port = await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
     this.cli('keygen', '-o', path.join(this.dir, 'publisher'));
@@ -81,7 +83,7 @@ class TrailpackServer {
   async start() {
     this.log = fs.openSync(path.join(this.dir, 'server.log'), 'a');
     this.proc = spawn(this.bin, ['serve', '--db', this.db, '--bind', '127.0.0.1', '--port', String(this.port),
-      '--public-url', this.url, '--web-root', this.site, '--log-level', 'warn'],
+      '--public-url', this.url, '--web-root', this.site, '--log-level', 'warn', ...(this.serveArgs || [])],
     { stdio: ['ignore', this.log, this.log], env: Object.assign({}, process.env, { ASAN_OPTIONS: 'detect_leaks=0' }) });
     const exited = new Promise((resolve) => this.proc.once('exit', resolve));
     for (let i = 0; i < 300; i++) {

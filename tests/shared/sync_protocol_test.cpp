@@ -113,6 +113,11 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     CHECK(r->cursor == 123456789012LL);
     CHECK(r->limit == 1);
     CHECK(parse_pull_request({{"limit", 1000}})->limit == 1000);
+    auto acks = parse_pull_request({{"ack_reminders", {"r-7QJ3K9M2X4PA", "r_2"}}});
+    REQUIRE(acks);
+    CHECK(acks->ack_reminders == std::vector<std::string>{"r-7QJ3K9M2X4PA", "r_2"});
+    CHECK(parse_pull_request(json::object())->ack_reminders.empty());
+    CHECK(parse_pull_request({{"ack_reminders", std::vector<std::string>(200, "r-1")}}));
   }
   SECTION("errors") {
     pull_refused({{"cursor", -1}}, "cursor", "must be at least 0");
@@ -123,6 +128,11 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     pull_refused({{"limit", 1001}}, "limit", "must be at most 1000");
     pull_refused({{"protocol", 2}}, "protocol", "protocol 2 is not supported");
     pull_refused({{"since", 0}}, "since", "unknown field");
+    pull_refused({{"ack_reminders", "r-1"}}, "ack_reminders", "expected an array of strings, found a string");
+    pull_refused({{"ack_reminders", {"r-1", ""}}}, "ack_reminders[1]", "expected a non-empty string");
+    pull_refused({{"ack_reminders", {"r-1", "r 2"}}}, "ack_reminders[1]", "is not a reminder id");
+    pull_refused({{"ack_reminders", {std::string(65, 'a')}}}, "ack_reminders[0]", "is not a reminder id");
+    pull_refused({{"ack_reminders", std::vector<std::string>(201, "r-1")}}, "ack_reminders", "at most 200 ids, found 201");
     pull_refused(json::array(), "$", "expected an object, found an array");
   }
 }

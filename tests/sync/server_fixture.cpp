@@ -9,6 +9,9 @@ namespace trailpack::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+TestServer::TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits)
+    : TestServer(limits, configure) {}
+
 TestServer::TestServer(server::ServerLimits limits, const std::function<void(server::Config&)>& configure) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("trailpack-test-" + std::to_string(rd()));
@@ -34,8 +37,8 @@ TestServer::TestServer(server::ServerLimits limits, const std::function<void(ser
   const unsigned short port = http_->listen("127.0.0.1", 0);
   url_ = "http://127.0.0.1:" + std::to_string(port);
   cfg.public_url = url_;
-  if (configure) configure(cfg);
   server::set_log_level("error");
+  if (configure) configure(cfg);
   app_ = std::make_unique<server::App>(cfg);
   server::register_routes(*router_, *app_);
   org_ = app_->create_org("Test org");

@@ -31,8 +31,10 @@ struct Device {
 
 class TestServer {
  public:
-  /// `configure` may change the configuration before the App starts (e.g. a web root).
+  /// `configure` adjusts the server's configuration before it starts (CORS origins...).
   explicit TestServer(server::ServerLimits limits = {}, const std::function<void(server::Config&)>& configure = {});
+  /// The same, configuration first (webhook URL, ...).
+  explicit TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

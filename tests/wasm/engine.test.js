@@ -8,7 +8,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { loadEngine, ROOT } = require('./engine.js');
+const { loadEngine, substitute, ROOT } = require('./engine.js');
 
 const TESTS = path.join(ROOT, 'tests');
 
@@ -34,6 +34,28 @@ test('errors come back as values: bad JSON, calls before open, C++ exceptions', 
   assert.match(r.error.message, /type must be string/);
   // The module is still healthy afterwards.
   assert.equal(e.call('status', {}).ok, true);
+});
+
+test('a pulled page of 1000 statements (~1 MB of JSON) goes in through the heap', async () => {
+  // engine-worker.js passes arguments like callHeap; ccall's 'string' copies them onto the
+  // 1 MiB stack and a page this size crashed the module (memory access out of bounds).
+  const e = await loadEngine();
+  assert.equal(e.open({ path: '/mem.db' }).ok, true);
+  const statements = [];
+  for (let i = 0; i < 1000; i++) {
+    statements.push({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      actor: { objectType: 'Agent', account: { homePage: 'https://lms.example.org', name: 'u-1' } },
+      verb: { id: 'http://adlnet.gov/expapi/verbs/answered', display: { 'en-US': 'answered' } },
+      object: { objectType: 'Activity', id: `urn:trailpack:course:small:question:q${i % 5}`,
+        definition: { name: { en: 'A question whose name makes the statement about a kilobyte long '.repeat(10) } } },
+      timestamp: '2026-11-22T09:00:00.000Z',
+    });
+  }
+  assert.ok(JSON.stringify({ statements }).length > 900000);
+  const r = e.callHeap('sync.ingest', { statements, cursor: 1000 });
+  assert.deepEqual(r, { ok: true, result: { added: 1000, rejected: 0 }, wrote: true });
+  assert.equal(e.call('status', {}).result.statements, 1000);
 });
 
 test('a store on a real file keeps its statements across engine instances', async () => {
@@ -70,16 +92,6 @@ function nativeRunner() {
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error('no native scenario runner: build the native tests first');
   return found;
-}
-
-function substitute(v, vars) {
-  if (typeof v === 'string' && v.startsWith('$') && v.slice(1) in vars) return vars[v.slice(1)];
-  if (Array.isArray(v)) return v.map((x) => substitute(x, vars));
-  if (v && typeof v === 'object') {
-    if (Object.keys(v).length === 1 && v.$file) return JSON.parse(fs.readFileSync(path.join(TESTS, v.$file), 'utf8'));
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
-  }
-  return v;
 }
 
 function normalise(v) {

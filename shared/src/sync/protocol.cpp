@@ -1,5 +1,7 @@
 #include "trailpack/sync/protocol.hpp"
 
+#include <cctype>
+
 #include "trailpack/json_reader.hpp"
 
 namespace trailpack::sync {
@@ -67,12 +69,21 @@ json push_response(const std::vector<PushOutcome>& outcomes, std::int64_t cursor
 Result<PullRequest> parse_pull_request(const json& body) {
   return read_json_checked<PullRequest>("invalid_pull", [&] {
     JsonReader r(body, "");
-    r.only({"protocol", "cursor", "limit"});
+    r.only({"protocol", "cursor", "limit", "ack_reminders"});
     PullRequest p;
     p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
     if (p.protocol != kProtocolVersion) r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported");
     p.cursor = r.integer_or("cursor", 0, 0, INT64_MAX);
     p.limit = static_cast<std::size_t>(r.integer_or("limit", kMaxPullStatements, 1, kMaxPullStatements));
+    p.ack_reminders = r.strings_or_empty("ack_reminders");
+    if (p.ack_reminders.size() > kMaxReminderAcks)
+      r.fail("ack_reminders", "at most " + std::to_string(kMaxReminderAcks) + " ids, found " + std::to_string(p.ack_reminders.size()));
+    for (std::size_t i = 0; i < p.ack_reminders.size(); ++i) {
+      const auto& id = p.ack_reminders[i];
+      bool ok = id.size() <= 64;
+      for (char c : id) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+      if (!ok) JsonReader::fail_at("ack_reminders[" + std::to_string(i) + "]", "is not a reminder id");
+    }
     return p;
   });
 }

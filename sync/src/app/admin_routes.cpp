@@ -1,8 +1,13 @@
 // Console API for admins and managers. Managers see only the members of the groups
 // they manage (and their subgroups); admins see everyone in their organisation.
+#include <limits>
+#include <map>
 #include <set>
 
 #include "app/app.hpp"
+#include "app/assignments.hpp"
+#include "app/directory.hpp"
+#include "app/kpi_scope.hpp"
 #include "crypto.hpp"
 #include "text.hpp"
 #include "trailpack/csv.hpp"
@@ -14,114 +19,229 @@ using nlohmann::json;
 
 namespace {
 
-// Learners visible to a staff principal.
-std::vector<std::pair<std::string, json>> visible_learners(App& app, const Principal& p) {
-  std::vector<std::pair<std::string, json>> out;
+// Whether a staff principal may see this learner's drill-down (directory.hpp's rule).
+bool learner_visible(App& app, const Principal& p, const std::string& id) {
+  bool visible = false;
   app.db().read([&](db::Connection& c) {
-    db::Rows rows;
-    if (p.role == "admin") {
-      rows = c.query("SELECT id, name, email, team, site, job_role FROM users WHERE org_id = $1 AND role = 'learner' ORDER BY name", {p.org_id});
-    } else {
-      // Groups managed, expanded to their descendants.
-      std::set<std::string> groups;
-      for (const auto& r : c.query("SELECT group_id FROM manager_scopes WHERE user_id = $1", {p.user_id})) groups.insert(r.str(0));
-      bool grew = true;
-      while (grew) {
-        grew = false;
-        for (const auto& r : c.query("SELECT id, parent_id FROM user_groups WHERE org_id = $1", {p.org_id}))
-          if (!r.is_null(1) && groups.count(r.str(1)) && groups.insert(r.str(0)).second) grew = true;
-      }
-      std::set<std::string> seen;
-      for (const auto& g : groups)
-        for (auto& r : c.query("SELECT u.id, u.name, u.email, u.team, u.site, u.job_role FROM users u JOIN group_members m ON m.user_id = u.id "
-                               "WHERE m.group_id = $1 AND u.role = 'learner'",
-                               {g}))
-          if (seen.insert(r.str(0)).second) rows.push_back(std::move(r));
-    }
-    for (const auto& r : rows)
-      out.emplace_back(r.str(0), json{{"id", r.str(0)}, {"name", r.str(1)}, {"email", r.str(2)}, {"team", r.str(3)},
-                                      {"site", r.str(4)}, {"role", r.str(5)}});
+    auto u = c.query("SELECT 1 FROM users WHERE id = $1 AND role = 'learner'", {id});
+    visible = !u.empty() && directory::sees_user(c, directory::scope_of(c, p), id);
   });
-  return out;
+  return visible;
 }
+
+json opt_score(const db::Row& r, std::size_t i) { return r.is_null(i) ? json(nullptr) : json(r.f64(i)); }
 
 }  // namespace
 
 void register_admin_routes(Router& router, App& app) {
-  // Learners with their progress per published course (projections from statements).
+  // Learners in scope with their progress per published course, read from the KPI
+  // summary tables (the same projection the device shows, kept by statement storage).
   router.add("GET", "/api/v1/admin/learners", [&app](Request& req) {
     Principal p = app.require_staff(req);
-    std::vector<bundle::Course> courses;
-    app.db().read([&](db::Connection& c) {
-      for (const auto& r : c.query("SELECT b.course_json FROM courses c JOIN bundles b ON b.course_id = c.id AND b.version = c.current_version ORDER BY c.id")) {
-        auto parsed = bundle::parse_course(json::parse(r.str(0)));
-        if (parsed) courses.push_back(std::move(parsed).value());
-      }
-    });
+    const kpi_api::Scope scope = kpi_api::scope_for(app, p, req);
+    const std::int64_t limit = kpi_api::int_param(req, "limit", 500, 1, 1000);
+    const std::int64_t offset = kpi_api::int_param(req, "offset", 0, 0, 10'000'000);
     json list = json::array();
-    for (auto& [id, learner] : visible_learners(app, p)) {
-      const auto statements = app.user_statements(id);
-      json per_course = json::array();
-      std::int64_t last_activity = 0;
-      for (const auto& course : courses) {
-        const auto pr = progress::project_course(course, statements);
-        if (pr.statements == 0) continue;
-        last_activity = std::max(last_activity, pr.last_activity);
-        json best = nullptr;
-        for (const auto& it : pr.items)
-          if (it.best_score && (best.is_null() || *it.best_score > best.get<double>())) best = *it.best_score;
-        per_course.push_back({{"course_id", course.id},
-                              {"title", course.title},
-                              {"completion", pr.completion},
-                              {"completed", pr.completed},
-                              {"best_score", best},
-                              {"pretest_score", pr.pretest_score ? json(*pr.pretest_score) : json(nullptr)},
-                              {"posttest_score", pr.posttest_score ? json(*pr.posttest_score) : json(nullptr)},
-                              {"time_spent_ms", pr.time_spent_ms},
-                              {"statements", pr.statements}});
+    std::int64_t total = 0;
+    app.db().read([&](db::Connection& c) {
+      kpi_api::Sql q;
+      const std::string base = kpi_api::with_scope(scope, q);
+      total = c.query(base + "SELECT COUNT(*) FROM scope", q.params)[0].i64(0);
+      kpi_api::Sql qp;
+      auto page = c.query(kpi_api::with_scope(scope, qp) +
+                              "SELECT u.id, u.name, u.email, u.team, u.site, u.job_role FROM scope s JOIN users u ON u.id = s.user_id "
+                              "ORDER BY u.name, u.id LIMIT " + qp.p(limit) + " OFFSET " + qp.p(offset),
+                          qp.params);
+      if (page.empty()) return;
+      std::vector<std::string> ids;
+      std::map<std::string, json> by_id;
+      for (const auto& r : page) {
+        ids.push_back(r.str(0));
+        by_id[r.str(0)] = json{{"id", r.str(0)}, {"name", r.str(1)}, {"email", r.str(2)}, {"team", r.str(3)}, {"site", r.str(4)},
+                               {"role", r.str(5)}, {"statements", 0}, {"last_activity", 0}, {"last_sync", 0},
+                               {"courses", json::array()}};
       }
-      std::int64_t last_sync = 0;
-      app.db().read([&](db::Connection& c) {
-        auto rows = c.query("SELECT COALESCE(MAX(last_push_ms), 0) FROM devices WHERE user_id = $1", {id});
-        if (!rows.empty()) last_sync = rows[0].i64(0);
-      });
-      learner["courses"] = per_course;
-      learner["statements"] = statements.size();
-      learner["last_activity"] = last_activity;
-      learner["last_sync"] = last_sync;
-      list.push_back(learner);
+      kpi_api::Sql q1;
+      const std::string in1 = q1.list(ids);
+      for (const auto& r : c.query("SELECT user_id, course_id, completion, completed, best_score, pretest_score, posttest_score, "
+                                   "time_spent_ms, statements, last_activity_ms FROM kpi_learner_course WHERE user_id IN (" + in1 +
+                                       ") ORDER BY course_id",
+                                   q1.params)) {
+        json& l = by_id[r.str(0)];
+        auto course = app.published_course(c, r.str(1));
+        l["courses"].push_back({{"course_id", r.str(1)},
+                                {"title", course ? course->title : ""},
+                                {"completion", r.f64(2)},
+                                {"completed", r.i64(3) == 1},
+                                {"best_score", opt_score(r, 4)},
+                                {"pretest_score", opt_score(r, 5)},
+                                {"posttest_score", opt_score(r, 6)},
+                                {"time_spent_ms", r.i64(7)},
+                                {"statements", r.i64(8)}});
+        l["last_activity"] = std::max(l["last_activity"].get<std::int64_t>(), r.i64(9));
+      }
+      kpi_api::Sql q2;
+      const std::string in2 = q2.list(ids);
+      for (const auto& r : c.query("SELECT user_id, SUM(statements) FROM kpi_activity_days WHERE user_id IN (" + in2 + ") GROUP BY user_id",
+                                   q2.params))
+        by_id[r.str(0)]["statements"] = r.i64(1);
+      kpi_api::Sql q3;
+      const std::string in3 = q3.list(ids);
+      for (const auto& r : c.query("SELECT user_id, COALESCE(MAX(last_push_ms), 0) FROM devices WHERE user_id IN (" + in3 + ") GROUP BY user_id",
+                                   q3.params))
+        by_id[r.str(0)]["last_sync"] = r.i64(1);
+      for (const auto& id : ids) list.push_back(std::move(by_id[id]));
+    });
+    const bool more = offset + static_cast<std::int64_t>(list.size()) < total;
+    const std::string format = kpi_api::text_param(req, "format");
+    if (!format.empty() && format != "json" && format != "csv")
+      throw HttpError{400, "invalid_parameter", "format must be json or csv", "format", {}};
+    if (format == "csv") {
+      kpi_api::Table t;
+      t.columns = {"user_id", "name", "email", "team", "site", "job_role", "statements", "last_sync", "course_id", "title", "completion",
+                   "completed", "best_score", "pretest_score", "posttest_score", "time_spent_ms"};
+      for (const auto& l : list) {
+        const std::vector<json> who = {l["id"], l["name"], l["email"], l["team"], l["site"], l["role"], l["statements"],
+                                       l["last_sync"].get<std::int64_t>() ? json(format_timestamp(l["last_sync"])) : json(nullptr)};
+        if (l["courses"].empty()) {
+          auto row = who;
+          row.resize(t.columns.size());
+          t.rows.push_back(std::move(row));
+        }
+        for (const auto& c : l["courses"]) {
+          auto row = who;
+          for (const char* k : {"course_id", "title", "completion", "completed", "best_score", "pretest_score", "posttest_score", "time_spent_ms"})
+            row.push_back(c[k]);
+          t.rows.push_back(std::move(row));
+        }
+      }
+      return kpi_api::respond(req, "learners", json::object(), t);
     }
-    return Response::json(200, {{"learners", list}});
+    return Response::json(200, {{"learners", list}, {"total", total}, {"next_offset", more ? json(offset + limit) : json(nullptr)}});
   });
 
-  // One learner's statements, newest first (drill-down timeline).
+  // One learner: profile, devices and progress per course with its items (drill-down).
+  router.add("GET", "/api/v1/admin/learners/{id}", [&app](Request& req) {
+    Principal p = app.require_staff(req);
+    const std::string& id = req.param("id");
+    if (!learner_visible(app, p, id)) throw HttpError{403, "forbidden", "this learner is outside your scope", {}, {}};
+    json out;
+    app.db().read([&](db::Connection& c) {
+      auto u = c.query("SELECT id, name, email, team, site, job_role, active, created_ms FROM users WHERE id = $1", {id});
+      out["learner"] = {{"id", u[0].str(0)}, {"name", u[0].str(1)}, {"email", u[0].str(2)}, {"team", u[0].str(3)}, {"site", u[0].str(4)},
+                        {"job_role", u[0].str(5)}, {"active", u[0].i64(6) == 1}, {"created_ms", u[0].i64(7)}};
+      json groups = json::array();
+      for (const auto& r : c.query("SELECT g.id, g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = $1 "
+                                   "ORDER BY g.name", {id}))
+        groups.push_back({{"id", r.str(0)}, {"name", r.str(1)}});
+      out["groups"] = groups;
+      json devices = json::array();
+      for (const auto& r : c.query("SELECT id, name, created_ms, last_push_ms, last_pull_ms FROM devices WHERE user_id = $1 ORDER BY created_ms, id",
+                                   {id}))
+        devices.push_back({{"id", r.str(0)}, {"name", r.str(1)}, {"created_ms", r.i64(2)},
+                           {"last_push_ms", r.is_null(3) ? json(nullptr) : json(r.i64(3))},
+                           {"last_pull_ms", r.is_null(4) ? json(nullptr) : json(r.i64(4))}});
+      out["devices"] = devices;
+      std::map<std::string, json> items;  // course -> items
+      for (const auto& r : c.query("SELECT course_id, item_id, item_type, started_ms, completed, completed_ms, attempts, best_score, passed, "
+                                   "time_spent_ms FROM kpi_learner_item WHERE user_id = $1", {id})) {
+        json& list = items[r.str(0)];
+        if (list.is_null()) list = json::array();
+        list.push_back({{"item_id", r.str(1)}, {"type", r.str(2)}, {"started_ms", r.i64(3)}, {"completed", r.i64(4) == 1},
+                        {"completed_ms", r.i64(5)}, {"attempts", r.i64(6)}, {"best_score", opt_score(r, 7)}, {"passed", r.i64(8) == 1},
+                        {"time_spent_ms", r.i64(9)}});
+      }
+      json courses = json::array();
+      for (const auto& r : c.query("SELECT course_id, course_version, statements, started_ms, last_activity_ms, completed, completed_ms, "
+                                   "completion, time_spent_ms, best_score, pretest_score, posttest_score FROM kpi_learner_course "
+                                   "WHERE user_id = $1 ORDER BY course_id", {id})) {
+        auto course = app.published_course(c, r.str(0));
+        // Items in course order, with their titles.
+        json ordered = json::array();
+        json& found = items[r.str(0)];
+        if (course && found.is_array()) {
+          for (const auto& m : course->modules)
+            for (const auto& it : m.items)
+              for (auto& i : found)
+                if (i["item_id"] == it.id) {
+                  i["title"] = it.title;
+                  i["module_id"] = m.id;
+                  ordered.push_back(i);
+                }
+        }
+        courses.push_back({{"course_id", r.str(0)}, {"title", course ? course->title : ""}, {"version", r.i64(1)},
+                           {"statements", r.i64(2)}, {"started_ms", r.i64(3)}, {"last_activity_ms", r.i64(4)},
+                           {"completed", r.i64(5) == 1}, {"completed_ms", r.i64(6)}, {"completion", r.f64(7)},
+                           {"time_spent_ms", r.i64(8)}, {"best_score", opt_score(r, 9)}, {"pretest_score", opt_score(r, 10)},
+                           {"posttest_score", opt_score(r, 11)}, {"items", ordered}});
+      }
+      out["courses"] = courses;
+    });
+    return Response::json(200, out);
+  });
+
+  // One learner's statements, newest first (drill-down timeline), filtered and paged.
   router.add("GET", "/api/v1/admin/learners/{id}/statements", [&app](Request& req) {
     Principal p = app.require_staff(req);
     const std::string& id = req.param("id");
-    bool visible = false;
-    for (const auto& [lid, l] : visible_learners(app, p)) visible = visible || lid == id;
-    if (!visible) throw HttpError{403, "forbidden", "this learner is outside your scope", {}, {}};
+    const std::int64_t limit = kpi_api::int_param(req, "limit", 500, 1, 500);
+    const std::int64_t before = kpi_api::int_param(req, "before", 0, 0, std::numeric_limits<std::int64_t>::max() / 2);
+    const std::string verb = kpi_api::text_param(req, "verb");
+    const std::string course = kpi_api::text_param(req, "course");
+    const std::string flagged = kpi_api::text_param(req, "flagged");
+    if (!flagged.empty() && flagged != "0" && flagged != "1")
+      throw HttpError{400, "invalid_parameter", "flagged must be 0 or 1", "flagged", {}};
+    auto time_param = [&](const char* name) -> std::optional<std::int64_t> {
+      const std::string v = kpi_api::text_param(req, name);
+      if (v.empty()) return std::nullopt;
+      auto t = parse_timestamp(v);
+      if (!t) throw HttpError{400, "invalid_parameter", std::string(name) + " must be an ISO 8601 timestamp", name, {}};
+      return *t;
+    };
+    const auto since = time_param("since"), until = time_param("until");
+    if (!learner_visible(app, p, id)) throw HttpError{403, "forbidden", "this learner is outside your scope", {}, {}};
+    kpi_api::Sql q;
+    std::string sql = "SELECT seq, body, stored_ms, rescore_flag, voided FROM statements WHERE user_id = " + q.p(id);
+    if (before) sql += " AND seq < " + q.p(before);
+    if (!verb.empty()) sql += " AND verb = " + q.p(verb);
+    if (!course.empty()) sql += " AND course_id = " + q.p(course);
+    if (flagged == "1") sql += " AND rescore_flag IS NOT NULL";
+    if (since) sql += " AND timestamp_ms >= " + q.p(*since);
+    if (until) sql += " AND timestamp_ms < " + q.p(*until);
+    sql += " ORDER BY seq DESC LIMIT " + q.p(limit + 1);
     json list = json::array();
+    json next = nullptr;
     app.db().read([&](db::Connection& c) {
-      for (const auto& r : c.query("SELECT body, stored_ms, rescore_flag FROM statements WHERE user_id = $1 ORDER BY seq DESC LIMIT 500", {id})) {
-        json s = App::served_form(r.str(0), r.i64(1), nullptr);
-        if (!r.is_null(2)) s["urn:trailpack:rescore_flag"] = r.str(2);
+      auto rows = c.query(sql, q.params);
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        if (static_cast<std::int64_t>(i) == limit) {
+          next = rows[i - 1].i64(0);
+          break;
+        }
+        json s = App::served_form(r.str(1), r.i64(2), nullptr);
+        if (!r.is_null(3)) s["urn:trailpack:rescore_flag"] = r.str(3);
+        if (r.i64(4) == 1) s["urn:trailpack:voided"] = true;
         list.push_back(std::move(s));
       }
     });
-    return Response::json(200, {{"statements", list}});
+    return Response::json(200, {{"statements", list}, {"next_before", next}});
   });
 
-  // Enrollment codes for a learner's device (admins).
+  // Enrollment codes for a learner's device: admins for their organisation's learners,
+  // managers for the learners of their groups.
   router.add("POST", "/api/v1/admin/users/{id}/enrollment-codes", [&app](Request& req) {
-    app.require_admin(req);
+    Principal p = app.require_staff(req);
     const std::string& id = req.param("id");
-    bool exists = false;
-    app.db().read([&](db::Connection& c) { exists = !c.query("SELECT 1 FROM users WHERE id = $1", {id}).empty(); });
-    if (!exists) throw HttpError{404, "not_found", "no such user", {}, {}};
+    app.db().read([&](db::Connection& c) {
+      directory::require_user(c, directory::scope_of(c, p), id);
+      auto u = c.query("SELECT role, active FROM users WHERE id = $1", {id});
+      if (u[0].str(0) != "learner" || u[0].i64(1) == 0)
+        throw HttpError{409, "not_a_learner", "enrollment codes are for active learners (staff sign in to the console)", {}, {}};
+    });
     const std::string code = app.create_enrollment_code(id, 14 * 24 * 3600, 5);
     return Response::json(201, {{"code", code}, {"link", app.config().public_url + "/#enroll=" + code}});
-  }, {.before_body = [&app](const Request& req) { app.require_admin(req); }});
+  }, {.before_body = [&app](const Request& req) { app.require_staff(req); }});
   // CSV import of users (admins): header row with email,name[,role,team,site,job_role,groups].
   // Each row is checked on its own; bad rows are reported with their line and reason and
   // change nothing; re-importing the same file changes nothing (upsert by email).
@@ -223,6 +343,8 @@ void register_admin_routes(Router& router, App& app) {
               c.exec("INSERT INTO group_members(group_id, user_id) VALUES ($1,$2) ON CONFLICT DO NOTHING", {gid, id});
             }
           }
+          // New memberships bring their groups' assignments (and a role change ends a learner's).
+          assignments::reconcile(c, p.org_id, app.now_ms());
           if (dry) throw HttpError{0, "dry_run", "", {}, {}};  // roll back, keep the counts
         };
         try {

@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include "app/kpi_store.hpp"
+
 #include <chrono>
 
 #include "crypto.hpp"
@@ -16,6 +18,7 @@ App::App(Config config) : config_(std::move(config)) {
   if (config_.public_url.empty()) config_.public_url = "http://" + config_.bind + ":" + std::to_string(config_.port);
   while (!config_.public_url.empty() && config_.public_url.back() == '/') config_.public_url.pop_back();
   db_ = db::Database::open(config_.database);
+  kpi_courses_ = std::make_shared<KpiCourseCache>();
   // Keys trusted for bundles: those in the database plus those named in the config.
   db_->read([&](db::Connection& c) {
     for (const auto& r : c.query("SELECT key_id, public_key FROM trusted_keys")) {
@@ -23,6 +26,9 @@ App::App(Config config) : config_(std::move(config)) {
       if (raw) keys_[r.str(0)] = *raw;
     }
   });
+  index_statements();
+  // Once, after the migration that creates the KPI tables: fill them from the statements.
+  rebuild_kpis(true);
 }
 
 std::int64_t App::now_ms() const {
@@ -46,6 +52,10 @@ void register_routes(Router& router, App& app) {
   register_sync_routes(router, app);
   register_bundle_routes(router, app);
   register_admin_routes(router, app);
+  register_identity_routes(router, app);
+  register_assignment_routes(router, app);
+  register_reminder_routes(router, app);
+  register_kpi_routes(router, app);
   register_static_routes(router, app);  // last: it has the catch-all
 }
 

@@ -24,6 +24,8 @@
 
 namespace trailpack::server {
 
+class KpiCourseCache;  // app/kpi_store.hpp
+
 struct Config {
   std::string bind = "127.0.0.1";
   unsigned short port = 8080;
@@ -37,6 +39,13 @@ struct Config {
   std::int64_t refresh_ttl_s = 180 * 24 * 3600;      ///< device refresh tokens
   std::size_t max_bundle_bytes = 512ull << 20;
   std::string log_level = "info";
+  /// Origins (scheme://host[:port]) whose browser content may call /xapi/ (CORS), or
+  /// "*" for any; the public URL's own origin always may.
+  std::vector<std::string> cors_origins;
+  std::string webhook_url;               ///< reminders are POSTed here (http:// only); empty = none
+  std::string webhook_secret;            ///< signs webhook bodies (HMAC-SHA256); empty = unsigned
+  std::int64_t webhook_timeout_ms = 10000;
+  int reminder_interval_s = 60;          ///< scheduler period in `serve`; 0 = no scheduler
 };
 
 /// Who is calling.
@@ -52,6 +61,13 @@ struct Principal {
 
   bool is_admin() const { return kind == Kind::session && role == "admin"; }
   bool has_scope(const std::string& s) const;
+};
+
+/// The raw data of a statement attachment received in a multipart/mixed request, by
+/// its SHA-2 (hex).
+struct AttachmentData {
+  std::string content_type;
+  std::string data;
 };
 
 struct StoreOutcome {
@@ -75,6 +91,12 @@ class App {
   /// so writers that check-then-insert under the same key run one after the other (READ
   /// COMMITTED does not serialize them). No-op on SQLite, whose writer is single already.
   void serialize_writers(db::Connection& c, const std::string& key);
+  /// Called when a reminder was queued for the webhook, so the scheduler sends it soon.
+  void notify_reminders() {
+    if (reminder_wakeup_) reminder_wakeup_();
+  }
+  /// Set once before serving (by `serve`, which owns the scheduler).
+  void set_reminder_wakeup(std::function<void()> wakeup) { reminder_wakeup_ = std::move(wakeup); }
 
   // --- identities (auth.cpp) ---
   Principal authenticate(const Request& req);
@@ -97,9 +119,17 @@ class App {
   // --- statements (statements.cpp) ---
   /// Stores statements from `who` in one transaction. `atomic`: the xAPI rule (any
   /// invalid or conflicting statement rejects the whole batch, nothing is stored);
-  /// otherwise per-statement outcomes (the sync protocol).
+  /// otherwise per-statement outcomes (the sync protocol). Also records what queries
+  /// match on (agents, activities), the raw data of the statements' attachments found in
+  /// `attachments`, and, when `who` holds the xAPI `define` scope, the activities'
+  /// canonical definitions.
   StoreOutcome store_statements(const Principal& who, std::vector<nlohmann::json> statements, bool atomic,
-                                const std::string& device_id);
+                                const std::string& device_id,
+                                const std::map<std::string, AttachmentData>& attachments = {});
+  /// Derives the query index (statement_agents, statement_activities) and activity
+  /// definitions of statements stored before migration 2, 500 per transaction; runs at
+  /// start-up and costs one small query once done. Returns how many were indexed.
+  std::size_t index_statements();
   /// A user's statements (not voided) as stored bodies.
   std::vector<nlohmann::json> user_statements(const std::string& user_id, const std::string& course_id = {});
   /// The stored form served to clients: adds stored, authority, version.
@@ -113,14 +143,28 @@ class App {
   nlohmann::json publish_bundle(std::string_view archive, bool dry_run, const std::string& by_user);
   std::optional<bundle::Course> current_course(const std::string& course_id);
 
+  // --- KPI summary tables (kpi_store.cpp, docs/kpis.md) ---
+  /// The published course at its current version, parsed once per version; null when
+  /// the course is not published.
+  std::shared_ptr<const bundle::Course> published_course(db::Connection& c, const std::string& id);
+  /// Recomputes the KPI facts of every learner with statements in this course (after a
+  /// new version is published: facts follow the current version).
+  void refresh_kpi_course(const std::string& course_id);
+  /// Empties and refills every KPI table from the stored statements, in one transaction.
+  /// With `only_if_pending`, only when the migration that created them asked for it.
+  /// Returns whether it ran.
+  bool rebuild_kpis(bool only_if_pending = false);
+
  private:
   Config config_;
   std::unique_ptr<db::Database> db_;
   Metrics metrics_;
   std::function<std::size_t()> connection_counter_;
+  std::function<void()> reminder_wakeup_;
   FailureLimiter failures_;
   std::mutex keys_mutex_;
   std::map<std::string, std::string> keys_;  ///< key id -> raw public key
+  std::shared_ptr<KpiCourseCache> kpi_courses_;
 };
 
 /// Registers every route on the router.
@@ -133,6 +177,10 @@ void register_xapi_routes(Router& router, App& app);
 void register_sync_routes(Router& router, App& app);
 void register_bundle_routes(Router& router, App& app);
 void register_admin_routes(Router& router, App& app);
+void register_identity_routes(Router& router, App& app);    ///< identity_routes.cpp
+void register_assignment_routes(Router& router, App& app);  ///< assignment_routes.cpp
+void register_reminder_routes(Router& router, App& app);    ///< reminder_routes.cpp
+void register_kpi_routes(Router& router, App& app);
 void register_static_routes(Router& router, App& app);
 
 /// Parses a JSON request body or throws HttpError 400 with the position.

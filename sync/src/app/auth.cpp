@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "app/app.hpp"
+#include "app/reminders.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
 #include "text.hpp"
@@ -127,6 +128,7 @@ std::string App::create_org(const std::string& name) {
     }
     id = "org-" + crypto::random_code(8);
     c.exec("INSERT INTO orgs(id, name, created_ms) VALUES ($1, $2, $3)", {id, name, now_ms()});
+    reminders::add_default_rules(c, id, now_ms());
   });
   return id;
 }

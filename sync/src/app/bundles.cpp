@@ -4,6 +4,7 @@
 #include <set>
 
 #include "app/app.hpp"
+#include "app/assignments.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
 #include "trailpack/encoding.hpp"
@@ -162,6 +163,7 @@ json App::publish_bundle(std::string_view archive, bool dry_run, const std::stri
            {b.manifest.course_id, b.manifest.version, now});
   });
   log_event("info", "bundle_published", {{"course", b.manifest.course_id}, {"version", b.manifest.version}});
+  refresh_kpi_course(b.manifest.course_id);  // KPI facts follow the current version
   report["published"] = true;
   return report;
 }
@@ -182,13 +184,18 @@ void register_bundle_routes(Router& router, App& app) {
   router.add("GET", "/api/v1/keys", [&app](Request&) { return Response::json(200, {{"keys", app.trusted_keys_json()}}); });
 
   // Published courses with their current manifests: what a device may download.
+  // A learner's device is offered the courses assigned to the learner, or every course
+  // when the organisation's catalogue is open (the default); staff see every course.
   router.add("GET", "/api/v1/courses", [&app](Request& req) {
-    app.require(req, {Principal::Kind::session, Principal::Kind::device});
+    const Principal p = app.require(req, {Principal::Kind::session, Principal::Kind::device});
     json list = json::array();
     app.db().read([&](db::Connection& c) {
+      const auto offered = p.kind == Principal::Kind::device ? assignments::offered_courses(c, p.user_id, p.org_id)
+                                                             : std::optional<std::set<std::string>>();
       for (const auto& r : c.query("SELECT b.course_id, b.version, b.title, b.language, b.manifest, b.signature "
                                    "FROM courses c JOIN bundles b ON b.course_id = c.id AND b.version = c.current_version "
                                    "ORDER BY b.title")) {
+        if (offered && !offered->count(r.str(0))) continue;
         const json manifest = json::parse(r.str(4));
         std::int64_t bytes = 0;
         for (const auto& f : manifest["files"]) bytes += f["size"].get<std::int64_t>();

@@ -3,16 +3,19 @@
 // "duplicate" (harmless), the same id with different content is a "conflict" (409,
 // never an overwrite). A batch is one transaction, committed durably before the caller
 // answers. Quiz answers are re-scored with the core's scoring; disagreements are flagged.
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "app/app.hpp"
+#include "app/kpi_store.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
 #include "trailpack/bundle/course.hpp"
 #include "trailpack/quiz/scoring.hpp"
 #include "trailpack/uuid.hpp"
+#include "trailpack/xapi/format.hpp"
 #include "trailpack/xapi/statement.hpp"
 
 namespace trailpack::server {
@@ -42,6 +45,43 @@ std::string course_of_statement(const xapi::StatementView& v, const json& s) {
   return {};
 }
 
+// The statement as queries see it: with the authority it is served with (a device's or a
+// session's statements are stored without one; the LRS answers for them with the user).
+json indexed_form(const App& app, const json& body, const std::string& user_id) {
+  if (body.contains("authority") || user_id.empty()) return body;
+  json s = body;
+  s["authority"] = app.agent_for(user_id, "");
+  return s;
+}
+
+// Records what `agent` and `activity` queries (with related_agents/related_activities)
+// match a statement on.
+void index_statement(db::Connection& c, const std::string& id, const json& indexed) {
+  for (const auto& m : xapi::agent_mentions(indexed))
+    c.exec("INSERT INTO statement_agents(statement_id, agent_key, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+           {id, m.key, m.relation});
+  for (const auto& a : xapi::activity_mentions(indexed))
+    c.exec("INSERT INTO statement_activities(statement_id, activity_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", {id, a});
+}
+
+// Activity definitions: merged into what the LRS knows of each activity. A client with
+// the `define` scope makes them canonical ("defined"); other writers only add to
+// definitions that no such client has set (xAPI 1.0.3 part three 4.2, `define`).
+void record_definitions(db::Connection& c, const json& statement, bool defines, std::int64_t now) {
+  for (const auto& [activity, def] : xapi::activity_definitions(statement)) {
+    auto rows = c.query("SELECT definition, defined FROM activity_definitions WHERE activity_id = $1", {activity});
+    const bool was_defined = !rows.empty() && rows[0].i64(1) != 0;
+    if (was_defined && !defines) continue;
+    const json merged = xapi::merge_definition(rows.empty() ? json::object() : json::parse(rows[0].str(0)), def);
+    c.exec("INSERT INTO activity_definitions(activity_id, definition, defined, updated_ms) VALUES ($1, $2, $3, $4) "
+           "ON CONFLICT(activity_id) DO UPDATE SET definition = excluded.definition, defined = excluded.defined, "
+           "updated_ms = excluded.updated_ms",
+           {activity, merged.dump(), std::int64_t{defines || was_defined ? 1 : 0}, now});
+  }
+}
+
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
 struct Pending {
   std::size_t index;
   json body;
@@ -58,12 +98,13 @@ json App::served_form(const std::string& body, std::int64_t stored_ms, const jso
   s["stored"] = format_timestamp(stored_ms);
   if (!s.contains("timestamp")) s["timestamp"] = s["stored"];
   if (!s.contains("authority") && !authority.is_null()) s["authority"] = authority;
-  if (!s.contains("version")) s["version"] = xapi::kVersion;
+  // Part two 2.4.10: a statement keeps the version it came with; without one, 1.0.0.
+  if (!s.contains("version")) s["version"] = "1.0.0";
   return s;
 }
 
 StoreOutcome App::store_statements(const Principal& who, std::vector<json> statements, bool atomic,
-                                   const std::string& device_id) {
+                                   const std::string& device_id, const std::map<std::string, AttachmentData>& attachments) {
   StoreOutcome out;
   out.outcomes.resize(statements.size());
   std::vector<Pending> pending;
@@ -87,12 +128,18 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
     s["id"] = normalize_uuid(s["id"].get<std::string>());
     o.id = s["id"];
     s.erase("stored");  // the LRS sets stored
-    Pending p{i, s, xapi::view_of(s), {}, {}, {}};
+    // Moved, not copied: a deep copy of every statement's JSON tree was a visible share of
+    // a push's CPU time (bench/run ingest; statements[i] is not read again).
+    auto view = xapi::view_of(s);
+    Pending p{i, std::move(s), std::move(view), {}, {}, {}};
     // Indexed columns hold these as text; PostgreSQL text cannot contain NUL (a JSON
     // "\u0000" in an account name, say), so refuse it on every backend alike.
-    if (p.view.actor_key.find('\0') != std::string::npos || p.view.object_id.find('\0') != std::string::npos) {
+    bool nul = has_nul(p.view.actor_key) || has_nul(p.view.object_id);
+    for (const auto& m : xapi::agent_mentions(p.body)) nul = nul || has_nul(m.key);
+    for (const auto& a : xapi::activity_mentions(p.body)) nul = nul || has_nul(a);
+    if (nul) {
       o.status = sync::PushStatus::rejected;
-      o.error = "actor/object: identifiers cannot contain NUL characters";
+      o.error = "identifiers (agents, activities) cannot contain NUL characters";
       any_failed = true;
       continue;
     }
@@ -102,7 +149,7 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
       any_failed = true;
       continue;
     }
-    p.course_id = course_of_statement(p.view, s);
+    p.course_id = course_of_statement(p.view, p.body);
     pending.push_back(std::move(p));
   }
   if (atomic && any_failed) return out;
@@ -134,6 +181,9 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
       p.rescore_flag = "device scored " + std::to_string(device) + ", server scored " + std::to_string(score->fraction);
   }
 
+  // The `define` scope makes a client's activity definitions canonical (xAPI 1.0.3 part
+  // three 4.2); see record_definitions.
+  const bool defines = who.kind == Principal::Kind::xapi_client && who.has_scope("define");
   const std::int64_t now = now_ms();
   std::int64_t stored = 0;
   std::int64_t oldest_ts = now;
@@ -144,7 +194,10 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
     db_->write([&](db::Connection& c) {
       stored = 0;
       failed = false;
-      std::map<std::string, json> in_batch;  // id -> comparable form of the first occurrence
+      kpi_store::Change kpi_change;  // what this transaction stored and voided, for the KPI tables
+      // id -> the first occurrence in this batch. Comparable forms are built only when an id
+      // repeats (rare), not for every statement.
+      std::map<std::string, const Pending*> in_batch;
       std::map<std::string, std::string> user_cache;
       auto user_for = [&](const xapi::StatementView& v, const json& s) -> std::string {
         if (who.kind == Principal::Kind::device) return who.user_id;
@@ -176,20 +229,26 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
         if (!p.user_id.empty()) learners.insert(p.user_id);
       }
       for (const auto& learner : learners) serialize_writers(c, learner);  // pg_advisory_xact_lock(hashtext(user_id))
+      // Activity definitions are read, merged and written back below: one writer per
+      // activity at a time, locked in sorted order after the learners (no deadlock).
+      std::set<std::string> activities;
+      for (const auto& p : pending)
+        for (const auto& d : xapi::activity_definitions(p.body)) activities.insert(d.first);
+      for (const auto& a : activities) serialize_writers(c, "xapi-activity|" + a);
       for (auto& p : pending) {
         auto& o = out.outcomes[p.index];
-        const json cmp = xapi::comparable_form(p.body);
         if (auto it = in_batch.find(o.id); it != in_batch.end()) {
-          o.status = it->second == cmp ? sync::PushStatus::duplicate : sync::PushStatus::conflict;
+          o.status = xapi::comparable_form(it->second->body) == xapi::comparable_form(p.body) ? sync::PushStatus::duplicate
+                                                                                              : sync::PushStatus::conflict;
           if (o.status == sync::PushStatus::conflict) {
             o.error = "another statement in this batch has the same id with different content";
             failed = true;
           }
           continue;
         }
-        in_batch.emplace(o.id, cmp);
+        in_batch.emplace(o.id, &p);
         auto same_as_stored = [&](const std::string& stored_body) {
-          if (xapi::comparable_form(json::parse(stored_body)) == cmp) {
+          if (xapi::comparable_form(json::parse(stored_body)) == xapi::comparable_form(p.body)) {
             o.status = sync::PushStatus::duplicate;
           } else {
             o.status = sync::PushStatus::conflict;
@@ -197,12 +256,16 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
             failed = true;
           }
         };
-        auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
-        if (!existing.empty()) {
-          same_as_stored(existing[0].str(0));
-          continue;
-        }
+        // No lookup by id first for ordinary statements: the INSERT below does nothing for an
+        // id already stored, and then the stored statement decides duplicate or conflict (one
+        // query less per new statement, the common case). A voiding statement is looked up
+        // first, as its checks below must not judge one that is already stored.
         if (p.view.verb == xapi::verbs::kVoided) {
+          auto existing = c.query("SELECT body FROM statements WHERE id = $1", {o.id});
+          if (!existing.empty()) {
+            same_as_stored(existing[0].str(0));
+            continue;
+          }
           auto target = c.query("SELECT verb, user_id FROM statements WHERE id = $1", {p.view.object_id});
           if (!target.empty() && target[0].str(0) == xapi::verbs::kVoided) {
             o.status = sync::PushStatus::rejected;
@@ -226,7 +289,6 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
             "AND (client_key IS NOT NULL OR user_id = $3)",
             {std::string(xapi::verbs::kVoided), o.id, p.user_id.empty() ? db::Value(nullptr) : db::Value(p.user_id)});
         const std::int64_t ts = v.timestamp ? v.timestamp : now;
-        oldest_ts = std::min(oldest_ts, ts);
         auto opt_bool = [](const std::optional<bool>& b) { return b ? db::Value(std::int64_t{*b ? 1 : 0}) : db::Value(nullptr); };
         // ON CONFLICT: on PostgreSQL another server process may store the same id between
         // the SELECT above and this INSERT (READ COMMITTED; the INSERT waits for its commit).
@@ -262,14 +324,34 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
           same_as_stored(winner[0].str(0));
           continue;
         }
+        oldest_ts = std::min(oldest_ts, ts);  // the sync lag counts stored statements only
         // Voiding only once this statement is stored, so a voiding statement that lost the
         // race above never voids anything on its own. (A statement voiding itself voids nothing.)
-        if (v.verb == xapi::verbs::kVoided && v.object_id != o.id)
+        kpi_change.inserted.push_back({p.user_id, p.course_id, v.verb, ts, now, !voided_already.empty(), !device_id.empty()});
+        if (v.verb == xapi::verbs::kVoided && v.object_id != o.id) {
+          auto target = c.query("SELECT user_id, course_id, timestamp_ms, verb FROM statements WHERE id = $1 AND voided = 0",
+                                {v.object_id});
+          if (!target.empty())
+            kpi_change.voided.push_back({target[0].str(0), target[0].str(1), target[0].str(3), target[0].i64(2)});
           c.exec("UPDATE statements SET voided = 1 WHERE id = $1", {v.object_id});
+        }
+        index_statement(c, o.id, indexed_form(*this, p.body, p.user_id));
+        for (const auto& a : xapi::attachment_objects(p.body)) {
+          std::string sha2 = a.value("sha2", "");
+          for (char& ch : sha2) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          auto data = attachments.find(sha2);
+          if (data == attachments.end()) continue;  // a fileUrl attachment, or data sent earlier
+          c.exec("INSERT INTO xapi_attachments(sha2, content_type, length, data, stored_ms) VALUES ($1, $2, $3, $4, $5) "
+                 "ON CONFLICT(sha2) DO NOTHING",
+                 {sha2, data->second.content_type, static_cast<std::int64_t>(data->second.data.size()),
+                  db::Blob{data->second.data}, now});
+        }
+        record_definitions(c, p.body, defines, now);
         o.status = sync::PushStatus::stored;
         ++stored;
       }
       if (atomic && failed) throw RollBack{};
+      kpi_store::apply(*this, c, kpi_change);
       if (!device_id.empty()) c.exec("UPDATE devices SET last_push_ms = $1 WHERE id = $2", {now, device_id});
       if (who.kind == Principal::Kind::device) {
         auto rows = c.query("SELECT COALESCE(MAX(seq), 0) FROM statements WHERE user_id = $1", {who.user_id});
@@ -285,6 +367,35 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
   metrics_.add_rejected(rejected);
   if (stored) metrics_.set_sync_lag_ms(now - oldest_ts);
   return out;
+}
+
+std::size_t App::index_statements() {
+  std::size_t done = 0;
+  for (bool more = true; more;) {
+    db_->write([&](db::Connection& c) {
+      more = false;
+      serialize_writers(c, "trailpack:statement-index");  // one process at a time
+      auto backlog = c.query("SELECT next_seq, last_seq FROM statement_index_backlog");
+      if (backlog.empty()) return;
+      const std::int64_t next = backlog[0].i64(0), last = backlog[0].i64(1);
+      auto rows = c.query("SELECT seq, id, body, user_id FROM statements WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT 500",
+                          {next, last});
+      for (const auto& r : rows) {
+        const json body = json::parse(r.str(2));
+        index_statement(c, r.str(1), indexed_form(*this, body, r.str(3)));
+        record_definitions(c, body, false, now_ms());
+      }
+      done += rows.size();
+      if (rows.size() < 500) {
+        c.exec("DELETE FROM statement_index_backlog");  // caught up: later statements are indexed as they are stored
+      } else {
+        c.exec("UPDATE statement_index_backlog SET next_seq = $1", {rows.back().i64(0) + 1});
+        more = true;
+      }
+    });
+  }
+  if (done) log_event("info", "statements_indexed", {{"statements", done}});
+  return done;
 }
 
 std::vector<json> App::user_statements(const std::string& user_id, const std::string& course_id) {

@@ -1,7 +1,10 @@
 // The device sync protocol v1 (docs/sync-protocol.md): hello (capabilities), push
 // (idempotent batches, per-statement results, acknowledged once durable), pull (this
-// learner's statements from the server cursor, and the courses on offer).
+// learner's statements from the server cursor, the courses on offer, the learner's
+// assignments and reminders).
 #include "app/app.hpp"
+#include "app/assignments.hpp"
+#include "app/reminders.hpp"
 #include "trailpack/sync/protocol.hpp"
 
 namespace trailpack::server {
@@ -33,10 +36,10 @@ void register_sync_routes(Router& router, App& app) {
     Principal p = app.require(req, {Principal::Kind::device});
     auto parsed = sync::parse_pull_request(parse_body(req));
     if (!parsed) throw HttpError{400, parsed.error().code, parsed.error().message, parsed.error().where, {}};
+    const std::int64_t now = app.now_ms();
     json statements = json::array();
     std::int64_t cursor = parsed->cursor;
     bool more = false;
-    json courses = json::array();
     app.db().read([&](db::Connection& c) {
       auto rows = c.query("SELECT seq, body, stored_ms FROM statements WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                           {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1)});
@@ -46,18 +49,61 @@ void register_sync_routes(Router& router, App& app) {
         statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
         cursor = r.i64(0);
       }
-      for (const auto& r : c.query("SELECT c.id, c.current_version FROM courses c ORDER BY c.id"))
-        courses.push_back({{"id", r.str(0)}, {"version", r.i64(1)}});
     });
+    // Completion is re-projected on the last page only: by then the device has pushed.
+    if (!more) assignments::refresh_learner(app, p.user_id, now);
+    json courses = json::array(), assigned = json::array();
+    app.db().read([&](db::Connection& c) {
+      const auto offered = assignments::offered_courses(c, p.user_id, p.org_id);
+      const auto catalog = assignments::catalog(c);
+      for (const auto& [id, info] : catalog)
+        if (!offered || offered->count(id)) courses.push_back({{"id", id}, {"version", info.version}});
+      const auto paths = assignments::path_titles(c, p.org_id);
+      std::map<std::string, json> path_courses;
+      for (const auto& cur : assignments::current_rows(assignments::learner_rows(c, p.user_id), now)) {
+        const auto& r = cur.row;
+        auto info = catalog.find(r.course_id);
+        json path = nullptr;
+        if (!r.path_id.empty()) {
+          auto pc = path_courses.find(r.path_id);
+          if (pc == path_courses.end()) {
+            json ids = json::array();
+            for (const auto& row : c.query("SELECT course_id FROM learning_path_courses WHERE path_id = $1 ORDER BY position", {r.path_id}))
+              ids.push_back(row.str(0));
+            pc = path_courses.emplace(r.path_id, ids).first;
+          }
+          auto title = paths.find(r.path_id);
+          path = {{"id", r.path_id}, {"title", title == paths.end() ? r.path_id : title->second}, {"position", r.path_position},
+                  {"courses", pc->second}};
+        }
+        auto opt = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
+        assigned.push_back({{"id", r.id},
+                            {"assignment_id", r.assignment_id},
+                            {"course_id", r.course_id},
+                            {"version", info == catalog.end() ? json(nullptr) : json(info->second.version)},
+                            {"title", info == catalog.end() ? r.course_id : info->second.title},
+                            {"cycle", r.cycle},
+                            {"assigned_at", r.assigned_at},
+                            {"due_at", opt(r.due_at)},
+                            {"status", assignments::status_of(r, now)},
+                            {"completed_at", opt(r.completed_at)},
+                            {"mandatory", r.mandatory},
+                            {"next_cycle_at", opt(cur.next_cycle_at)},
+                            {"path", path}});
+      }
+    });
+    const json reminders = reminders::for_device(app, p.user_id, parsed->ack_reminders, now);
     app.db().write([&](db::Connection& c) {
-      c.exec("UPDATE devices SET last_pull_ms = $1 WHERE id = $2", {app.now_ms(), p.device_id});
+      c.exec("UPDATE devices SET last_pull_ms = $1 WHERE id = $2", {now, p.device_id});
     });
     return Response::json(200, {{"protocol", sync::kProtocolVersion},
                                 {"statements", statements},
                                 {"cursor", cursor},
                                 {"more", more},
                                 {"courses", courses},
-                                {"server_time", app.now_ms()}});
+                                {"assignments", assigned},
+                                {"reminders", reminders},
+                                {"server_time", now}});
   }, {.before_body = [&app](const Request& req) { app.require(req, {Principal::Kind::device}); }});
 }
 

@@ -2,6 +2,7 @@
 // admin, add users (optionally with a device enrollment code), xAPI clients, trusted
 // publisher keys. Safe while the server runs (SQLite WAL; PostgreSQL transactions), but a
 // running server reads trusted keys only at start: restart it after `keys trust`.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -61,6 +62,12 @@ int cmd_users_add(const UserOptions& o) {
 }
 
 int cmd_xapi_clients_add(const XapiClientOptions& o) {
+  static const std::vector<std::string> known = {"statements/write", "statements/read", "statements/read/mine", "state",
+                                                 "define", "profile", "all/read", "all"};
+  for (const auto& s : o.scopes)
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      throw CliError("unknown scope \"" + s + "\" (use statements/write, statements/read, statements/read/mine, state, define, "
+                     "profile, all/read or all)");
   auto app = open_app(o.database);
   auto [key, secret] = app.create_xapi_client(o.name.empty() ? "xAPI client" : o.name,
                                               o.scopes.empty() ? std::vector<std::string>{"statements/read", "statements/write"} : o.scopes,

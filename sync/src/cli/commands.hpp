@@ -2,6 +2,7 @@
 // CliError with a message that says what is wrong and where.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -58,6 +59,42 @@ struct XapiClientOptions {
 int cmd_xapi_clients_add(const XapiClientOptions& o);
 
 int cmd_keys_trust(const std::string& database, const std::string& pub_file, const std::string& name);
+
+struct GroupOptions {
+  std::string database;
+  std::string name;
+  std::string parent;                 ///< name of the parent group; empty = leave as is
+  std::vector<std::string> members;   ///< emails
+  std::vector<std::string> managers;  ///< emails of managers
+};
+/// `trailpack groups add`: creates or updates a group (identity_commands.cpp).
+int cmd_groups_add(const GroupOptions& o);
+
+struct AssignOptions {
+  std::string database;
+  std::string group;    ///< group name, or
+  std::string learner;  ///< learner email
+  std::string course;
+  int due_days = -1;    ///< -1 = no due date
+  int recur_months = 0; ///< 0 = no recertification
+};
+/// `trailpack assign`: assigns a published course to a group or a learner.
+int cmd_assign(const AssignOptions& o);
+
+/// `trailpack dev generate`: a reproducible benchmark dataset in an empty database
+/// (bench/gen/README.md).
+struct GenerateOptions {
+  std::string database;
+  int learners = 1000;
+  int courses = 5;
+  std::int64_t statements = 100000;
+  std::uint64_t seed = 1;
+  int days = 180;            ///< activity spreads over the last `days` days
+  std::string public_url;    ///< the server's public URL (learners' account homePage)
+};
+int cmd_dev_generate(const GenerateOptions& o);
+/// `trailpack kpi rebuild`: refills the KPI summary tables from the statements.
+int cmd_kpi_rebuild(const std::string& database);
 
 }  // namespace trailpack::cli
 

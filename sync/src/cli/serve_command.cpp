@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "app/reminders.hpp"
 #include "cli/commands.hpp"
+#include "crypto.hpp"
 #include "http/server.hpp"
 #include "log.hpp"
 
@@ -34,6 +36,14 @@ int cmd_serve(server::Config config) {
   });
   app.set_connection_counter([&srv] { return srv.active_connections(); });
   const unsigned short port = srv.listen(config.bind, config.port);
+
+  // Reminders run on their own thread: rule evaluation and webhook calls never hold an
+  // HTTP thread. Several processes on one PostgreSQL database share the work safely.
+  server::reminders::Scheduler scheduler(app, "serve-" + server::crypto::random_code(8));
+  if (config.reminder_interval_s > 0) {
+    app.set_reminder_wakeup([&scheduler] { scheduler.wake(); });
+    scheduler.start(std::chrono::seconds(config.reminder_interval_s));
+  }
   const int threads = config.threads > 0 ? config.threads : std::max(2u, std::thread::hardware_concurrency());
 
   // Signals are watched on their own loop so a busy server still stops promptly.
@@ -47,9 +57,12 @@ int cmd_serve(server::Config config) {
   std::thread signal_thread([&] { signal_ioc.run(); });
 
   server::log_event("info", "listening", {{"address", config.bind}, {"port", port}, {"public_url", app.config().public_url},
-                                          {"threads", threads}, {"database", config.database.rfind("postgres", 0) == 0 ? "postgres" : config.database}});
+                                          {"threads", threads}, {"reminders_every_s", config.reminder_interval_s},
+                                          {"webhook", !config.webhook_url.empty()}, {"database", config.database.rfind("postgres", 0) == 0 ? "postgres" : config.database}});
   std::cout << "Trailpack is serving on http://" << config.bind << ":" << port << "/" << std::endl;
   srv.run(threads);
+  scheduler.stop();
+  app.set_reminder_wakeup({});
   signal_ioc.stop();
   signal_thread.join();
   server::log_event("info", "stopped");

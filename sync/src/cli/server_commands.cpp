@@ -38,8 +38,15 @@ int cmd_users_import(const std::string& file, const std::string& server, const s
 
 int cmd_report(const std::string& server, const std::string& email, const std::string& password, const std::string& format) {
   const std::string token = login(server, email, password);
-  const json j = checked(server::http_request("GET", server + "/api/v1/admin/learners", {}, {{"authorization", "Bearer " + token}}),
-                         "report");
+  // The learner list is paged (at most 1000 a page); follow next_offset to the end.
+  json j = {{"learners", json::array()}};
+  for (json offset = 0; !offset.is_null();) {
+    const json page = checked(server::http_request("GET", server + "/api/v1/admin/learners?limit=1000&offset=" + offset.dump(), {},
+                                                   {{"authorization", "Bearer " + token}}),
+                              "report");
+    for (const auto& l : page["learners"]) j["learners"].push_back(l);
+    offset = page.value("next_offset", json(nullptr));
+  }
   if (format == "json") {
     std::cout << j.dump(2) << "\n";
     return 0;

@@ -113,7 +113,10 @@ class SqliteConnection final : public Connection {
 
   static void bind(sqlite3_stmt* st, const Params& params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
-      const int idx = static_cast<int>(i + 1);
+      // By name: SQLite numbers "$N" parameters in order of first appearance, so a query
+      // whose text uses $2 before $1 (a CTE ahead of the WHERE) would bind them swapped.
+      const int idx = sqlite3_bind_parameter_index(st, ("$" + std::to_string(i + 1)).c_str());
+      if (idx == 0) continue;  // not used by this query
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;

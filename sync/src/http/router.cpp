@@ -122,11 +122,10 @@ Response Router::handle(Request& req) const {
     if (path_matched) return Response::error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
     return Response::error(404, "not_found", "no such endpoint: " + req.path);
   }
-  return guarded(req.path, [&] {
-    Response res = r->handler(req);
-    if (req.method == "HEAD") res.head_only = true;
-    return res;
-  });
+  // A HEAD answer, errors included, has headers and Content-Length but no body.
+  Response res = guarded(req.path, [&] { return r->handler(req); });
+  if (req.method == "HEAD") res.head_only = true;
+  return res;
 }
 
 }  // namespace trailpack::server

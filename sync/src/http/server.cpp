@@ -244,7 +244,12 @@ struct Session : std::enable_shared_from_this<Session> {
     out->set("X-Content-Type-Options", "nosniff");
     out->set("Referrer-Policy", "no-referrer");
     bool has_cache = false;
+    std::string vary;  // one Vary field: the route's (Origin, for CORS) and ours
     for (const auto& [k, v] : res.headers) {
+      if (lower(k) == "vary") {
+        vary += (vary.empty() ? "" : ", ") + v;
+        continue;
+      }
       out->insert(k, v);
       if (lower(k) == "cache-control") has_cache = true;
     }
@@ -252,8 +257,9 @@ struct Session : std::enable_shared_from_this<Session> {
     if (res.body.size() > 1024 && compressible(res.content_type) && accepts_gzip(req)) {
       res.body = gzip_deflate(res.body);
       out->set(http::field::content_encoding, "gzip");
-      out->set(http::field::vary, "Accept-Encoding");
+      vary += (vary.empty() ? "" : ", ") + std::string("Accept-Encoding");
     }
+    if (!vary.empty()) out->set(http::field::vary, vary);
     out->keep_alive(keep_alive);
     if (res.head_only) {
       out->content_length(res.body.size());

@@ -45,10 +45,14 @@ struct PushOutcome {
 
 nlohmann::json push_response(const std::vector<PushOutcome>& outcomes, std::int64_t cursor);
 
+/// Most reminder ids one pull may acknowledge.
+inline constexpr std::size_t kMaxReminderAcks = 200;
+
 struct PullRequest {
   int protocol = kProtocolVersion;
   std::int64_t cursor = 0;
   std::size_t limit = kMaxPullStatements;
+  std::vector<std::string> ack_reminders;  ///< reminders the device has shown: not sent again
 };
 
 Result<PullRequest> parse_pull_request(const nlohmann::json& body);
