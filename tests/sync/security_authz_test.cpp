@@ -3,9 +3,13 @@
 // comes from the router itself, so an endpoint added without a matrix entry fails this
 // test (add its row below), and so does a row for an endpoint that no longer exists.
 //
-// Callers: anonymous, learner A and learner B (device tokens), the manager of group A and
-// the manager of group B (console sessions), an admin, an xAPI client with each scope,
-// and a revoked device token. The server's log output during the whole test is captured
+// Callers: anonymous, learner A and learner B (device tokens), a learner of another
+// organisation (device token), the manager of group A (learner A's group) and the manager
+// of group B (console sessions), the organisation's admin and the admin of another
+// organisation, an xAPI client with each scope, and a revoked device token. Every route
+// of identities, assignments and reminders is also exercised with real targets, and
+// their lists' contents, in authz_matrix_test.cpp; here each gets a row too, so that no
+// route escapes this matrix. The server's log output during the whole test is captured
 // (at debug level) and must contain none of the secrets in play. Every CSV answer is
 // checked for cells a spreadsheet would run as a formula.
 #include <catch2/catch.hpp>
@@ -19,6 +23,7 @@
 #include <set>
 #include <sstream>
 
+#include "identity_helpers.hpp"
 #include "test_helpers.hpp"
 #include "trailpack/csv.hpp"
 #include "trailpack/encoding.hpp"
@@ -29,19 +34,34 @@ namespace server = trailpack::server;
 
 namespace {
 
-enum Role { kAnon, kLearnerA, kLearnerB, kManagerA, kManagerB, kAdmin, kXapiWrite, kXapiRead, kXapiAllRead, kXapiAll, kRevoked, kRoles };
-const char* const kRoleNames[kRoles] = {"anonymous",        "learner A",          "learner B",
-                                        "manager of A",     "manager of B",       "admin",
+enum Role {
+  kAnon, kLearnerA, kLearnerB, kLearnerOther, kManagerA, kManagerB, kAdmin, kAdminOther,
+  kXapiWrite, kXapiRead, kXapiAllRead, kXapiAll, kRevoked, kRoles
+};
+const char* const kRoleNames[kRoles] = {"anonymous",         "learner A",             "learner B",
+                                        "learner of another organisation",
+                                        "manager of A",      "manager of B",          "admin",
+                                        "admin of another organisation",
                                         "xAPI statements/write", "xAPI statements/read", "xAPI all/read",
-                                        "xAPI all",         "revoked device token"};
+                                        "xAPI all",          "revoked device token"};
 using Expect = std::array<int, kRoles>;
 
-// Common rows.                                       anon  A    B    mA   mB   adm  xw   xr   xar  xa   rev
-constexpr Expect kAnyone(int s) { return {s, s, s, s, s, s, s, s, s, s, s}; }
-constexpr Expect kDeviceOnly = {401, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401};
-constexpr Expect kSessionOrDevice = {401, 200, 200, 200, 200, 200, 403, 403, 403, 403, 401};
-constexpr Expect kStaff = {401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 401};
-constexpr Expect admin_only(int s) { return {401, 403, 403, 403, 403, s, 403, 403, 403, 403, 401}; }
+// Common rows.                                       anon  A    B    oL   mA   mB   adm  oAdm xw   xr   xar  xa   rev
+constexpr Expect kAnyone(int s) { return {s, s, s, s, s, s, s, s, s, s, s, s, s}; }
+constexpr Expect kDeviceOnly = {401, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401};
+constexpr Expect kSessionOrDevice = {401, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 401};
+constexpr Expect kStaff = {401, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403, 401};
+constexpr Expect kAuthenticated = {401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401};
+// A console route: devices and xAPI clients 403; the managers of A and of B, the admin
+// and the other organisation's admin as given.
+constexpr Expect console(int ma, int mb, int adm, int other_adm) {
+  return {401, 403, 403, 403, ma, mb, adm, other_adm, 403, 403, 403, 403, 401};
+}
+constexpr Expect admin_only(int s, int other_adm) { return console(403, 403, s, other_adm); }
+// xAPI documents of learner A's agent: A and the clients with the scope (xa: all; xar:
+// all/read, reading only); everyone else 403.
+constexpr Expect kOwnDocumentRead = {401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200, 401};
+constexpr Expect kOwnDocumentWrite = {401, 204, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204, 401};
 
 struct Call {
   std::string method;
@@ -65,6 +85,11 @@ struct World {
   Device a, b, revoked;
   std::string manager_a, manager_b, admin;
   std::string manager_a_id, manager_b_id;
+  Device other;                 ///< a learner of another organisation
+  std::string other_admin;      ///< that organisation's admin (session)
+  Device victim;                ///< a learner of group A whom rows deactivate and whose device they revoke
+  std::string group_a, group_b, path_id, assignment_id, assignment_to_end, rule_id, rule_to_delete;
+  int serial = 0;               ///< unique names for rows that create something
   std::array<std::pair<std::string, std::string>, 4> xapi;  // write, read, all/read, all
   std::string enroll_code;
   std::string file_sha;
@@ -80,6 +105,8 @@ struct World {
       case kAnon: return {};
       case kLearnerA: return TestServer::bearer(a.access_token);
       case kLearnerB: return TestServer::bearer(b.access_token);
+      case kLearnerOther: return TestServer::bearer(other.access_token);
+      case kAdminOther: return TestServer::bearer(other_admin);
       case kManagerA: return TestServer::bearer(manager_a);
       case kManagerB: return TestServer::bearer(manager_b);
       case kAdmin: return TestServer::bearer(admin);
@@ -136,6 +163,7 @@ void only_own_statements(World& w, Role r, const server::ClientResponse& res) {
   std::set<std::string> forbidden;
   if (r == kLearnerA || r == kManagerA) forbidden.insert(w.b.user_id);
   if (r == kLearnerB || r == kManagerB) forbidden.insert(w.a.user_id);
+  if (r == kLearnerOther || r == kAdminOther) forbidden = {w.a.user_id, w.b.user_id};
   for (const auto& s : statements_of(res)) {
     const std::string who = s["actor"].contains("account") ? s["actor"]["account"].value("name", "") : "";
     INFO(kRoleNames[r] << " sees a statement of " << who);
@@ -143,6 +171,172 @@ void only_own_statements(World& w, Role r, const server::ClientResponse& res) {
     if (r == kLearnerA) CHECK(who == w.a.user_id);
     if (r == kLearnerB) CHECK(who == w.b.user_id);
   }
+}
+
+Call get(const std::string& path) { return Call{"GET", path}; }
+Call with_json(const std::string& method, const std::string& path, const json& body) { return Call{method, path, body.dump()}; }
+
+// People, groups, settings, paths, assignments and reminders (the console's identity
+// routes). Rows that change something act on targets no other row relies on: the victim
+// learner, a second assignment, a rule of its own; rows that create use fresh names.
+void identity_rows(std::map<std::string, Row>& m) {
+  const std::string A = "/api/v1/admin";
+  m["GET " + A + "/users"] = {[A](World&) { return get(A + "/users"); }, console(200, 200, 200, 200)};
+  m["POST " + A + "/users"] = {[A](World& w) {
+                                 const std::string n = std::to_string(++w.serial);
+                                 return with_json("POST", A + "/users", {{"email", "new" + n + "@example.com"}, {"name", "New " + n}});
+                               },
+                               console(403, 403, 201, 201)};
+  m["GET " + A + "/users/{id}"] = {[A](World& w) { return get(A + "/users/" + w.a.user_id); }, console(200, 403, 200, 404)};
+  m["PATCH " + A + "/users/{id}"] = {[A](World& w) { return with_json("PATCH", A + "/users/" + w.a.user_id, {{"team", "Blue"}}); },
+                                     console(403, 403, 200, 404)};
+  m["POST " + A + "/users/{id}/deactivate"] = {[A](World& w) { return Call{"POST", A + "/users/" + w.victim.user_id + "/deactivate"}; },
+                                               console(403, 403, 200, 404)};
+  m["POST " + A + "/users/{id}/reactivate"] = {[A](World& w) { return Call{"POST", A + "/users/" + w.victim.user_id + "/reactivate"}; },
+                                               console(403, 403, 200, 404)};
+  m["GET " + A + "/users/{id}/devices"] = {[A](World& w) { return get(A + "/users/" + w.a.user_id + "/devices"); },
+                                           console(200, 403, 200, 404)};
+  m["POST " + A + "/devices/{id}/revoke"] = {[A](World& w) { return Call{"POST", A + "/devices/" + w.victim.device_id + "/revoke"}; },
+                                             console(200, 403, 200, 404)};
+  m["POST " + A + "/enrollment-qr"] = {[A](World& w) { return with_json("POST", A + "/enrollment-qr", {{"code", w.enroll_code}}); },
+                                       console(200, 404, 200, 404)};
+  m["GET " + A + "/groups"] = {[A](World&) { return get(A + "/groups"); }, console(200, 200, 200, 200),
+                               [](World& w, Role r, const server::ClientResponse& res) {
+                                 std::set<std::string> ids;
+                                 const json body = body_json(res);
+                                 for (const auto& g : body["groups"]) ids.insert(g["id"].get<std::string>());
+                                 if (r == kManagerA) CHECK(ids == std::set<std::string>{w.group_a});
+                                 if (r == kManagerB) CHECK(ids == std::set<std::string>{w.group_b});
+                                 if (r == kAdminOther) CHECK((ids.count(w.group_a) == 0 && ids.count(w.group_b) == 0));
+                               }};
+  m["POST " + A + "/groups"] = {[A](World& w) { return with_json("POST", A + "/groups", {{"name", "Group " + std::to_string(++w.serial)}}); },
+                                console(403, 403, 201, 201)};
+  m["PATCH " + A + "/groups/{id}"] = {[A](World& w) { return with_json("PATCH", A + "/groups/" + w.group_a, {{"name", "Group A"}}); },
+                                      console(403, 403, 200, 404)};
+  m["GET " + A + "/groups/{id}/members"] = {[A](World& w) { return get(A + "/groups/" + w.group_a + "/members"); },
+                                            console(200, 403, 200, 404)};
+  m["POST " + A + "/groups/{id}/members"] = {
+      [A](World& w) { return with_json("POST", A + "/groups/" + w.group_a + "/members", {{"user_ids", {w.a.user_id}}}); },
+      console(403, 403, 200, 404)};
+  // Learner B is not a member of group A, manager B does not manage it: nothing to remove.
+  m["DELETE " + A + "/groups/{id}/members/{user_id}"] = {
+      [A](World& w) { return Call{"DELETE", A + "/groups/" + w.group_a + "/members/" + w.b.user_id}; }, console(403, 403, 404, 404)};
+  m["POST " + A + "/groups/{id}/managers"] = {
+      [A](World& w) { return with_json("POST", A + "/groups/" + w.group_a + "/managers", {{"user_id", w.manager_a_id}}); },
+      console(403, 403, 200, 404)};
+  m["DELETE " + A + "/groups/{id}/managers/{user_id}"] = {
+      [A](World& w) { return Call{"DELETE", A + "/groups/" + w.group_a + "/managers/" + w.manager_b_id}; }, console(403, 403, 404, 404)};
+  m["GET " + A + "/settings"] = {[A](World&) { return get(A + "/settings"); }, console(200, 200, 200, 200)};
+  m["PATCH " + A + "/settings"] = {[A](World&) { return with_json("PATCH", A + "/settings", {{"open_catalogue", true}}); },
+                                   console(403, 403, 200, 200)};
+  const json path_body = {{"title", "Path"}, {"courses", {{{"course_id", "safety-basics"}}}}};
+  m["GET " + A + "/paths"] = {[A](World&) { return get(A + "/paths"); }, console(200, 200, 200, 200)};
+  m["POST " + A + "/paths"] = {[A, path_body](World&) { return with_json("POST", A + "/paths", path_body); }, console(403, 403, 201, 201)};
+  m["PUT " + A + "/paths/{id}"] = {[A, path_body](World& w) { return with_json("PUT", A + "/paths/" + w.path_id, path_body); },
+                                   console(403, 403, 200, 404)};
+  m["GET " + A + "/assignments"] = {[A](World&) { return get(A + "/assignments"); }, console(200, 200, 200, 200)};
+  // The same course to the same group again: the admin is told it is already assigned,
+  // the other organisation's admin that the group is not theirs.
+  m["POST " + A + "/assignments"] = {[A](World& w) {
+                                       return with_json("POST", A + "/assignments",
+                                                        {{"target", {{"type", "group"}, {"id", w.group_a}}}, {"course_id", "safety-basics"}});
+                                     },
+                                     console(403, 403, 409, 400)};
+  m["DELETE " + A + "/assignments/{id}"] = {[A](World& w) { return Call{"DELETE", A + "/assignments/" + w.assignment_to_end}; },
+                                            console(403, 403, 200, 404)};
+  m["GET " + A + "/assignments/{id}/learners"] = {[A](World& w) { return get(A + "/assignments/" + w.assignment_id + "/learners"); },
+                                                  console(200, 403, 200, 404)};
+  m["GET " + A + "/learners/{id}/assignments"] = {[A](World& w) { return get(A + "/learners/" + w.a.user_id + "/assignments"); },
+                                                  console(200, 403, 200, 404)};
+  m["GET " + A + "/reminder-rules"] = {[A](World&) { return get(A + "/reminder-rules"); }, console(200, 200, 200, 200)};
+  m["POST " + A + "/reminder-rules"] = {[A](World& w) {
+                                          return with_json("POST", A + "/reminder-rules", {{"kind", "overdue"}, {"days", 100 + ++w.serial}});
+                                        },
+                                        console(403, 403, 201, 201)};
+  m["PATCH " + A + "/reminder-rules/{id}"] = {[A](World& w) { return with_json("PATCH", A + "/reminder-rules/" + w.rule_id, {{"days", 3}}); },
+                                              console(403, 403, 200, 404)};
+  m["DELETE " + A + "/reminder-rules/{id}"] = {[A](World& w) { return Call{"DELETE", A + "/reminder-rules/" + w.rule_to_delete}; },
+                                               console(403, 403, 204, 404)};
+  m["GET " + A + "/reminders"] = {[A](World& w) { return get(A + "/reminders?learner=" + w.a.user_id); }, console(200, 403, 200, 404)};
+  m["POST " + A + "/reminders"] = {[A](World& w) {
+                                     return with_json("POST", A + "/reminders", {{"learner_id", w.a.user_id}, {"message", "Hi"}});
+                                   },
+                                   console(201, 403, 201, 404)};
+  m["POST " + A + "/reminders/run"] = {[A](World&) { return Call{"POST", A + "/reminders/run"}; }, console(403, 403, 200, 200)};
+}
+
+// The KPI tables, as CSV (checked for formulas like every CSV answer): any staff session,
+// over its own scope.
+void kpi_rows(std::map<std::string, Row>& m) {
+  for (const char* t : {"engagement", "activity", "interactions", "scores", "gain", "objectives", "questions", "surveys", "comments",
+                        "sync", "devices", "flags"}) {
+    const std::string path = std::string("/api/v1/admin/kpi/") + t;
+    m["GET " + path] = {[path](World&) { return get(path + "?format=csv"); }, kStaff};
+  }
+  m["GET /api/v1/admin/kpi/modules"] = {[](World&) { return get("/api/v1/admin/kpi/modules?course=safety-basics&format=csv"); }, kStaff};
+  m["GET /api/v1/admin/kpi/filters"] = {[](World&) { return get("/api/v1/admin/kpi/filters"); }, kStaff};
+}
+
+// The LRS's other resources and methods: documents (State, Activity Profile, Agent
+// Profile) of learner A's agent, Activities and Agents, the methods a resource does not
+// have (405 before any credentials), CORS preflights and unknown resources.
+void xapi_resource_rows(std::map<std::string, Row>& m) {
+  const std::string v = "x-experience-api-version";
+  auto x = [v](std::string method, std::string path, std::string body = {}) {
+    return Call{std::move(method), std::move(path), std::move(body), {{v, "1.0.3"}}};
+  };
+  auto agent_of_a = [](World& w) { return url_encode(w.a.agent.dump()); };
+  const std::string activity = url_encode("urn:x:a");
+  for (const char* r : {"/xapi/about", "/xapi/statements", "/xapi/activities", "/xapi/agents", "/xapi/activities/state",
+                        "/xapi/activities/profile", "/xapi/agents/profile"}) {
+    const std::string path = r;
+    m["OPTIONS " + path] = {[x, path](World&) { return x("OPTIONS", path); }, kAnyone(204)};
+  }
+  for (const char* k : {"PUT /xapi/about", "POST /xapi/about", "DELETE /xapi/about", "DELETE /xapi/statements", "PUT /xapi/activities",
+                        "POST /xapi/activities", "DELETE /xapi/activities", "PUT /xapi/agents", "POST /xapi/agents", "DELETE /xapi/agents"}) {
+    const std::string key = k;
+    const std::string method = key.substr(0, key.find(' ')), path = key.substr(key.find(' ') + 1);
+    m[key] = {[x, method, path](World&) { return x(method, path, method == "DELETE" ? "" : "{}"); }, kAnyone(405)};
+  }
+  for (const char* method : {"GET", "PUT", "POST", "DELETE", "OPTIONS"}) {
+    const std::string mm = method;
+    m[mm + " /xapi/*"] = {[x, mm](World&) { return x(mm, "/xapi/no-such-resource", mm == "PUT" || mm == "POST" ? "{}" : ""); },
+                          kAnyone(404)};
+  }
+  m["GET /xapi/activities"] = {[x, activity](World&) { return x("GET", "/xapi/activities?activityId=" + activity); }, kAuthenticated};
+  m["GET /xapi/agents"] = {[x, agent_of_a](World& w) { return x("GET", "/xapi/agents?agent=" + agent_of_a(w)); }, kAuthenticated};
+
+  // State: learner A's own, and clients with the state scope (all/read reads).
+  const std::string state = "/xapi/activities/state?activityId=" + activity + "&agent=";
+  m["GET /xapi/activities/state"] = {[x, state, agent_of_a](World& w) { return x("GET", state + agent_of_a(w)); }, kOwnDocumentRead};
+  m["PUT /xapi/activities/state"] = {
+      [x, state, agent_of_a](World& w) { return x("PUT", state + agent_of_a(w) + "&stateId=put", R"({"a":1})"); }, kOwnDocumentWrite};
+  m["POST /xapi/activities/state"] = {
+      [x, state, agent_of_a](World& w) { return x("POST", state + agent_of_a(w) + "&stateId=post", R"({"b":2})"); }, kOwnDocumentWrite};
+  m["DELETE /xapi/activities/state"] = {
+      [x, state, agent_of_a](World& w) { return x("DELETE", state + agent_of_a(w) + "&stateId=gone"); }, kOwnDocumentWrite};
+
+  // Activity profiles: everyone reads; only clients with the profile scope write.
+  const std::string ap = "/xapi/activities/profile?activityId=" + activity;
+  constexpr Expect kProfileWrite = {401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204, 401};
+  m["GET /xapi/activities/profile"] = {[x, ap](World&) { return x("GET", ap); },
+                                       {401, 200, 200, 200, 200, 200, 200, 200, 403, 403, 200, 200, 401}};
+  // A fresh profileId each time: PUT over an existing profile needs If-Match.
+  m["PUT /xapi/activities/profile"] = {
+      [x, ap](World& w) { return x("PUT", ap + "&profileId=p" + std::to_string(++w.serial), R"({"a":1})"); }, kProfileWrite};
+  m["POST /xapi/activities/profile"] = {[x, ap](World&) { return x("POST", ap + "&profileId=merged", R"({"b":2})"); }, kProfileWrite};
+  m["DELETE /xapi/activities/profile"] = {[x, ap](World&) { return x("DELETE", ap + "&profileId=gone"); }, kProfileWrite};
+
+  // Agent profiles: learner A's own, and clients with the profile scope.
+  const std::string gp = "/xapi/agents/profile?agent=";
+  m["GET /xapi/agents/profile"] = {[x, gp, agent_of_a](World& w) { return x("GET", gp + agent_of_a(w)); }, kOwnDocumentRead};
+  m["PUT /xapi/agents/profile"] = {
+      [x, gp, agent_of_a](World& w) { return x("PUT", gp + agent_of_a(w) + "&profileId=p" + std::to_string(++w.serial), R"({"a":1})"); },
+      kOwnDocumentWrite};
+  m["POST /xapi/agents/profile"] = {
+      [x, gp, agent_of_a](World& w) { return x("POST", gp + agent_of_a(w) + "&profileId=merged", R"({"b":2})"); }, kOwnDocumentWrite};
+  m["DELETE /xapi/agents/profile"] = {[x, gp, agent_of_a](World& w) { return x("DELETE", gp + agent_of_a(w) + "&profileId=gone"); },
+                                      kOwnDocumentWrite};
 }
 
 std::map<std::string, Row> matrix() {
@@ -184,7 +378,7 @@ std::map<std::string, Row> matrix() {
                                  return Call{"POST", "/api/v1/bundles?dry_run=1", "not a bundle",
                                              {{"content-type", "application/octet-stream"}}};
                                },
-                               admin_only(400)};
+                               admin_only(400, 400)};
   m["GET /api/v1/keys"] = {[](World&) { return Call{"GET", "/api/v1/keys"}; }, kAnyone(200)};
   m["GET /api/v1/courses"] = {[](World&) { return Call{"GET", "/api/v1/courses"}; }, kSessionOrDevice};
   m["GET /api/v1/courses/{id}/versions"] = {[](World&) { return Call{"GET", "/api/v1/courses/safety-basics/versions"}; }, kStaff};
@@ -194,35 +388,39 @@ std::map<std::string, Row> matrix() {
                                        std::set<std::string> ids;
                                        const json body = body_json(res);  // a temporary's member would dangle in the loop
                                        for (const auto& l : body["learners"]) ids.insert(l["id"].get<std::string>());
-                                       if (r == kManagerA) CHECK(ids == std::set<std::string>{w.a.user_id});
+                                       if (r == kManagerA) CHECK(ids == std::set<std::string>{w.a.user_id, w.victim.user_id});
                                        if (r == kManagerB) CHECK(ids == std::set<std::string>{w.b.user_id});
                                        if (r == kAdmin) CHECK((ids.count(w.a.user_id) && ids.count(w.b.user_id)));
                                      }};
-  //                                                                             anon  A    B    mA   mB   adm  xw   xr   xar  xa   rev
   m["GET /api/v1/admin/learners/{id}/statements"] = {
       [](World& w) { return Call{"GET", "/api/v1/admin/learners/" + w.a.user_id + "/statements"}; },
-      {401, 403, 403, 200, 403, 200, 403, 403, 403, 403, 401}, only_own_statements};
+      console(200, 403, 200, 403), only_own_statements};
   m["POST /api/v1/admin/users/{id}/enrollment-codes"] = {
-      [](World& w) { return Call{"POST", "/api/v1/admin/users/" + w.a.user_id + "/enrollment-codes", "{}"}; }, admin_only(201),
+      [](World& w) { return Call{"POST", "/api/v1/admin/users/" + w.a.user_id + "/enrollment-codes", "{}"}; }, console(201, 403, 201, 404),
       [](World& w, Role, const server::ClientResponse& res) { w.secrets.insert(body_json(res)["code"].get<std::string>()); }};
   m["POST /api/v1/admin/users/import"] = {
       [](World&) {
         return Call{"POST", "/api/v1/admin/users/import?dry_run=1", "email,name\r\nnew@example.com,New Person\r\n",
                     {{"content-type", "text/csv"}}};
       },
-      admin_only(200)};
+      admin_only(200, 200)};
   m["GET /xapi/about"] = {[](World&) { return Call{"GET", "/xapi/about"}; }, kAnyone(200)};
   m["PUT /xapi/statements"] = {
       [v](World& w) {
         return Call{"PUT", "/xapi/statements?statementId=" + w.put_statement["id"].get<std::string>(), w.put_statement.dump(),
                     {{v, "1.0.3"}}};
       },
-      {401, 204, 403, 403, 403, 403, 204, 403, 403, 204, 401}};
+      {401, 204, 403, 403, 403, 403, 403, 403, 204, 403, 403, 204, 401}};
   m["POST /xapi/statements"] = {[v](World& w) { return Call{"POST", "/xapi/statements", w.put_statement.dump(), {{v, "1.0.3"}}}; },
-                                {401, 200, 403, 403, 403, 403, 200, 403, 403, 200, 401}};
+                                {401, 200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200, 401}};
   m["GET /xapi/statements"] = {[v](World&) { return Call{"GET", "/xapi/statements?limit=500", "", {{v, "1.0.3"}}}; },
-                               {401, 200, 200, 200, 200, 200, 403, 200, 200, 200, 401}, only_own_statements};
+                               {401, 200, 200, 200, 200, 200, 200, 200, 403, 200, 200, 200, 401}, only_own_statements};
   m["GET /*"] = {[](World&) { return Call{"GET", "/"}; }, kAnyone(200)};
+  m["GET /api/v1/admin/learners/{id}"] = {[](World& w) { return Call{"GET", "/api/v1/admin/learners/" + w.a.user_id}; },
+                                          console(200, 403, 200, 403)};
+  identity_rows(m);
+  kpi_rows(m);
+  xapi_resource_rows(m);
   return m;
 }
 
@@ -235,19 +433,33 @@ void setup(World& w) {
   // A formula in a learner's name: whatever exports it must defuse it.
   srv.app().create_user(org_id(srv), "f@example.com", "=HYPERLINK(\"http://evil.example\",\"x\")", "learner", "");
 
+  w.victim = srv.enroll_learner("v@example.com", "Victim");
   w.manager_a_id = add_staff(srv, "ma@example.com", "manager", "manager-a-pass");
   w.manager_b_id = add_staff(srv, "mb@example.com", "manager", "manager-b-pass");
-  srv.app().db().write([&](server::db::Connection& c) {
-    const std::string org = org_id(srv);
-    for (const auto& [g, learner, manager] : {std::tuple{"g-A", w.a.user_id, w.manager_a_id}, std::tuple{"g-B", w.b.user_id, w.manager_b_id}}) {
-      c.exec("INSERT INTO user_groups(id, org_id, name, created_ms) VALUES ($1, $2, $3, 0)", {std::string(g), org, std::string(g)});
-      c.exec("INSERT INTO group_members(group_id, user_id) VALUES ($1, $2)", {std::string(g), learner});
-      c.exec("INSERT INTO manager_scopes(user_id, group_id) VALUES ($1, $2)", {manager, std::string(g)});
-    }
-  });
+  w.admin = srv.admin_token();
+  w.group_a = make_group(srv, w.admin, "Group A");
+  w.group_b = make_group(srv, w.admin, "Group B");
+  add_members(srv, w.admin, w.group_a, {w.a.user_id, w.victim.user_id});
+  add_members(srv, w.admin, w.group_b, {w.b.user_id});
+  add_manager(srv, w.admin, w.group_a, w.manager_a_id);
+  add_manager(srv, w.admin, w.group_b, w.manager_b_id);
   w.manager_a = login(srv, "ma@example.com", "manager-a-pass");
   w.manager_b = login(srv, "mb@example.com", "manager-b-pass");
-  w.admin = srv.admin_token();
+
+  // Another organisation with its admin and a learner with a device.
+  const std::string org2 = srv.app().create_org("Other organisation");
+  srv.app().create_user(org2, "admin2@example.com", "Admin Two", "admin", "admin2-pass-1");
+  w.other_admin = login(srv, "admin2@example.com", "admin2-pass-1");
+  {
+    const std::string id = srv.app().create_user(org2, "o@example.com", "Other Learner", "learner", "");
+    const auto res = srv.post("/api/v1/auth/enroll", json{{"code", srv.app().create_enrollment_code(id, 3600, 1)}, {"device_name", "d"}}.dump());
+    REQUIRE(res.status == 200);
+    const json j = body_json(res);
+    w.other.user_id = id;
+    w.other.device_id = j["device_id"];
+    w.other.access_token = j["access_token"];
+    w.other.refresh_token = j["refresh_token"];
+  }
   const char* scopes[] = {"statements/write", "statements/read", "all/read", "all"};
   for (int i = 0; i < 4; ++i) w.xapi[static_cast<std::size_t>(i)] = srv.app().create_xapi_client(std::string("client ") + scopes[i], {scopes[i]});
   w.enroll_code = srv.app().create_enrollment_code(w.a.user_id, 3600, 50);
@@ -260,19 +472,29 @@ void setup(World& w) {
   const json courses = body_json(srv.get("/api/v1/courses", TestServer::bearer(w.admin)))["courses"];
   w.file_sha = json::parse(courses[0]["manifest"].get<std::string>())["files"][0]["sha256"];
 
+  auto path = call(srv, "POST", "/api/v1/admin/paths", w.admin, {{"title", "Path"}, {"courses", {{{"course_id", "safety-basics"}}}}});
+  REQUIRE(path.status == 201);
+  w.path_id = path.body["id"];
+  w.assignment_id = assign(srv, w.admin, {{"target", {{"type", "group"}, {"id", w.group_a}}}, {"course_id", "safety-basics"}});
+  w.assignment_to_end = assign(srv, w.admin, {{"target", {{"type", "user"}, {"id", w.a.user_id}}}, {"path_id", w.path_id}});
+  w.rule_id = "rr-" + org_id(srv) + "-due_soon";
+  auto rule = call(srv, "POST", "/api/v1/admin/reminder-rules", w.admin, {{"kind", "overdue"}, {"days", 60}});
+  REQUIRE(rule.status == 201);
+  w.rule_to_delete = rule.body["id"];
+
   w.a_statement_id = uuid_n(1);
   w.b_statement_id = uuid_n(2);
   REQUIRE(push(srv, w.a, {statement(w.a, w.a_statement_id, "http://adlnet.gov/expapi/verbs/experienced", "urn:x:a")}).status == 200);
   REQUIRE(push(srv, w.b, {statement(w.b, w.b_statement_id, "http://adlnet.gov/expapi/verbs/experienced", "urn:x:b")}).status == 200);
   w.put_statement = statement(w.a, uuid_n(3), "http://adlnet.gov/expapi/verbs/experienced", "urn:x:put");
 
-  for (const auto& d : {w.a, w.b, w.revoked}) {
+  for (const auto& d : {w.a, w.b, w.revoked, w.other, w.victim}) {
     w.secrets.insert(d.access_token);
     w.secrets.insert(d.refresh_token);
   }
-  for (const auto& t : {w.manager_a, w.manager_b, w.admin, w.enroll_code}) w.secrets.insert(t);
+  for (const auto& t : {w.manager_a, w.manager_b, w.admin, w.other_admin, w.enroll_code}) w.secrets.insert(t);
   for (const auto& [k, s] : w.xapi) w.secrets.insert(s);
-  for (const auto& p : {"manager-a-pass", "manager-b-pass", "admin-pass-1"}) w.secrets.insert(p);
+  for (const auto& p : {"manager-a-pass", "manager-b-pass", "admin-pass-1", "admin2-pass-1"}) w.secrets.insert(p);
 }
 
 }  // namespace
