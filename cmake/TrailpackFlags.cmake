@@ -38,6 +38,13 @@ function(trailpack_target_defaults target)
       target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
       target_link_options(${target} PRIVATE -fsanitize=address,undefined)
     endif()
+    if(TRAILPACK_BUILD_FUZZERS)
+      # Coverage for libFuzzer in every object; the fuzz targets link -fsanitize=fuzzer.
+      # Any sanitizer report aborts, so the fuzzer records it as a crash.
+      target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                             -fno-sanitize-recover=all -fno-omit-frame-pointer)
+      target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    endif()
   endif()
 endfunction()
 

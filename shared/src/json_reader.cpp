@@ -148,16 +148,70 @@ void JsonReader::only(std::initializer_list<const char*> allowed) const {
   }
 }
 
-Result<json> parse_json_text(const std::string& text, const std::string& where) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_discarded()) return j;
-  // Locate the error: parse again with exceptions to get the byte offset.
+namespace {
+
+// Accepts every event and records the first error: where it is (bytes read) and whether
+// it is a number out of range (nlohmann reports that as out_of_range, not parse_error,
+// and a plain catch of parse_error let it escape).
+struct ErrorLocator : nlohmann::json_sax<json> {
   std::size_t byte = 0;
-  try {
-    const json reparsed = json::parse(text);
-    (void)reparsed;
-  } catch (const json::parse_error& e) {
-    byte = e.byte;
+  bool number_overflow = false;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    byte = position;
+    number_overflow = ex.id == 406;
+    return false;
+  }
+};
+
+// Offset of the first '[' or '{' (outside strings) that opens level kMaxJsonDepth + 1, or
+// npos. A linear scan before parsing: the parser itself has no depth limit.
+std::size_t too_deep_at(const std::string& text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+Result<json> parse_json_text(const std::string& text, const std::string& where) {
+  std::size_t byte = 0;
+  std::string what;
+  if (const auto deep = too_deep_at(text); deep != std::string::npos) {
+    byte = deep + 1;
+    what = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+  } else {
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded()) return j;
+    // Locate the error: run the parser again, reporting to a handler that never throws.
+    ErrorLocator locator;
+    json::sax_parse(text, &locator, nlohmann::json::input_format_t::json, /*strict=*/true);
+    byte = locator.byte;
+    what = locator.number_overflow ? "a number too large" : "syntax error";
   }
   std::size_t line = 1, col = 1;
   for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
@@ -169,7 +223,7 @@ Result<json> parse_json_text(const std::string& text, const std::string& where) 
     }
   }
   const std::string loc = (where.empty() ? std::string() : where + ":") + std::to_string(line) + ":" + std::to_string(col);
-  return make_error("invalid_json", "not valid JSON (syntax error near line " + std::to_string(line) + ", column " +
+  return make_error("invalid_json", "not valid JSON (" + what + " near line " + std::to_string(line) + ", column " +
                                         std::to_string(col) + ")",
                     loc);
 }

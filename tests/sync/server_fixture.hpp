@@ -41,6 +41,7 @@ class TestServer {
 
   std::string url() const { return url_; }
   server::App& app() { return *app_; }
+  const server::Router& router() const { return *router_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   server::ClientResponse get(const std::string& path, const std::map<std::string, std::string>& headers = {});

@@ -256,7 +256,6 @@ TempDir::~TempDir() {
   fs::remove_all(path, ec);
 }
 
-namespace {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -265,7 +264,18 @@ std::string shell_quote(const std::string& s) {
   }
   return out + "'";
 }
-}  // namespace
+
+std::string request_head(const std::string& method, const std::string& path, const std::vector<std::string>& extra) {
+  std::string r = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& h : extra) r += h + "\r\n";
+  return r + "\r\n";
+}
+
+std::string hex(std::size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%zx", n);
+  return buf;
+}
 
 CliResult run_cli(const std::vector<std::string>& args) {
   std::string cmd = shell_quote(TRAILPACK_CLI);

@@ -61,6 +61,11 @@ std::string login(TestServer& srv, const std::string& email, const std::string& 
 
 // ---------------------------------------------------------------- raw sockets
 
+/// An HTTP/1.1 request line and headers (Host first, then `extra`), ending in the blank line.
+std::string request_head(const std::string& method, const std::string& path, const std::vector<std::string>& extra);
+/// `n` in lower-case hexadecimal (chunk sizes).
+std::string hex(std::size_t n);
+
 /// One client TCP connection driven with explicit deadlines. Every call returns
 /// instead of hanging: the test sees a timeout as a value, never a stuck process.
 class RawConnection {
@@ -93,6 +98,9 @@ class RawConnection {
 };
 
 // ---------------------------------------------------------------- processes, files
+
+/// `s` quoted for /bin/sh.
+std::string shell_quote(const std::string& s);
 
 struct TempDir {
   TempDir();

@@ -38,6 +38,12 @@ export function renderBlocks(blocks, manifest) {
       case 'list': return h(b.ordered ? 'ol' : 'ul', {}, b.items.map((it) => h('li', {}, spans(it))));
       case 'image': {
         const img = h('img', { alt: b.alt, loading: 'lazy' });
+        // The blob: URL lives only until the picture is decoded: opened on its own (a new
+        // tab), a blob: document runs in the app's origin without the app's CSP, and an
+        // SVG from the course may carry scripts. Revoked, it opens nothing.
+        const revoke = () => { if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src); };
+        img.addEventListener('load', revoke);
+        img.addEventListener('error', revoke);
         mediaUrl(manifest, b.src).then((u) => { if (u) img.src = u; });
         return h('figure', {}, img);
       }

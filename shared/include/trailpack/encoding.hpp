@@ -1,4 +1,4 @@
-// Base64 (RFC 4648, standard and URL-safe alphabets). Pure functions.
+// Base64 (RFC 4648, standard and URL-safe alphabets) and a UTF-8 check. Pure functions.
 #pragma once
 
 #include <optional>
@@ -11,5 +11,10 @@ std::string base64_encode(std::string_view data, bool url_safe = false);
 /// Decodes either alphabet, with or without padding (padding, when present, must be
 /// complete); nothing on malformed input.
 std::optional<std::string> base64_decode(std::string_view text);
+
+/// Offset of the first byte that is not part of well-formed UTF-8 (overlongs, surrogates
+/// and code points past U+10FFFF are not), or std::string_view::npos when all of `text`
+/// is. JSON can only carry UTF-8, so text that becomes JSON is checked where it enters.
+std::size_t utf8_invalid_at(std::string_view text);
 
 }  // namespace trailpack

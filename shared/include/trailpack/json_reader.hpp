@@ -78,7 +78,14 @@ Result<T> read_json_checked(const std::string& code, F&& body) {
   }
 }
 
-/// Parses text as JSON without throwing; the error says line and column.
+/// Deepest nesting of arrays and objects parse_json_text accepts. Copying, comparing and
+/// writing JSON recurse once per level, so a small body nested a hundred thousand deep
+/// would overflow the stack of whatever handles it; no Trailpack document (and no sane
+/// xAPI extension) comes close to this.
+inline constexpr std::size_t kMaxJsonDepth = 100;
+
+/// Parses text as JSON without throwing; the error says line and column. Nesting deeper
+/// than kMaxJsonDepth is refused like a syntax error.
 Result<nlohmann::json> parse_json_text(const std::string& text, const std::string& where = {});
 
 }  // namespace trailpack

@@ -1,10 +1,12 @@
 #include "trailpack/bundle/authoring.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
 #include "trailpack/bundle/manifest.hpp"
+#include "trailpack/encoding.hpp"
 #include "trailpack/json_reader.hpp"
 
 namespace trailpack::bundle {
@@ -138,6 +140,12 @@ std::vector<Span> parse_inline(const std::string& text) {
 }
 
 Result<std::vector<Block>> parse_card_markdown(const std::string& text, const std::string& file) {
+  // Blocks end up in course.json, and JSON carries only UTF-8: refuse other bytes here,
+  // with their line, rather than fail later while writing the course.
+  if (const auto bad = utf8_invalid_at(text); bad != std::string::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    return make_error("invalid_card", "the file is not UTF-8 text (save it as UTF-8)", file + ":" + std::to_string(line));
+  }
   std::vector<Block> blocks;
   const auto lines = lines_of(text);
   std::string para;

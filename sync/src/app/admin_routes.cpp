@@ -241,7 +241,7 @@ void register_admin_routes(Router& router, App& app) {
     });
     const std::string code = app.create_enrollment_code(id, 14 * 24 * 3600, 5);
     return Response::json(201, {{"code", code}, {"link", app.config().public_url + "/#enroll=" + code}});
-  });
+  }, {.before_body = [&app](const Request& req) { app.require_staff(req); }});
   // CSV import of users (admins): header row with email,name[,role,team,site,job_role,groups].
   // Each row is checked on its own; bad rows are reported with their line and reason and
   // change nothing; re-importing the same file changes nothing (upsert by email).
@@ -355,7 +355,7 @@ void register_admin_routes(Router& router, App& app) {
         return Response::json(200, {{"dry_run", dry}, {"rows", rows->size() - 1}, {"created", created}, {"updated", updated},
                                     {"unchanged", unchanged}, {"errors", errors}});
       },
-      {.body_limit = 5 << 20});
+      {.body_limit = 5 << 20, .before_body = [&app](const Request& req) { app.require_admin(req); }});
 }
 
 }  // namespace trailpack::server

@@ -175,7 +175,7 @@ void register_assignment_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = path_json(c, id, assignments::catalog(c)); });
     return Response::json(201, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Replacing a path's courses updates every learner it is assigned to: new courses are
   // assigned, removed ones end (kept as history), mandatory flags follow.
@@ -197,7 +197,7 @@ void register_assignment_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = path_json(c, id, assignments::catalog(c)); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // ---------------------------------------------------------------- assignments
   router.add("GET", "/api/v1/admin/assignments", [&app](Request& req) {
@@ -279,7 +279,7 @@ void register_assignment_routes(Router& router, App& app) {
                             count_rows(assignments::assignment_rows(c, id), nullptr, app.now_ms()));
     });
     return Response::json(201, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Ending an assignment keeps its rows, progress and reminders as history.
   router.add("DELETE", "/api/v1/admin/assignments/{id}", [&app](Request& req) {

@@ -178,7 +178,8 @@ void register_bundle_routes(Router& router, App& app) {
         json report = app.publish_bundle(req.body, dry, p.user_id);
         return Response::json(dry ? 200 : 201, report);
       },
-      {.body_limit = app.config().max_bundle_bytes + (1 << 20)});
+      {.body_limit = app.config().max_bundle_bytes + (1 << 20),
+       .before_body = [&app](const Request& req) { app.require_admin(req); }});
 
   router.add("GET", "/api/v1/keys", [&app](Request&) { return Response::json(200, {{"keys", app.trusted_keys_json()}}); });
 
@@ -236,6 +237,11 @@ void register_bundle_routes(Router& router, App& app) {
     res.header("Cache-Control", "private, max-age=31536000, immutable");
     res.header("ETag", "\"" + h + "\"");
     res.header("Accept-Ranges", "bytes");
+    // Course files are the publisher's bytes (an SVG may carry scripts). The app reads them
+    // with fetch() and shows them from blob: URLs; opened directly, they are a download,
+    // and even if rendered, sandboxed with nothing allowed.
+    res.header("Content-Security-Policy", "default-src 'none'; sandbox");
+    res.header("Content-Disposition", "attachment");
     if (auto range = req.header("range"); range && range->rfind("bytes=", 0) == 0) {
       const std::string spec = range->substr(6);
       const auto dash = spec.find('-');

@@ -225,7 +225,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = load_user(c, id); });
     return Response::json(201, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   router.add("GET", "/api/v1/admin/users/{id}", [&app](Request& req) {
     Principal p = app.require_staff(req);
@@ -294,7 +294,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = load_user(c, id); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Deactivation signs the person out everywhere: every token (sessions, device access and
   // refresh tokens) is revoked, and sign-in, enrollment and refresh refuse them. Their
@@ -312,7 +312,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = load_user(c, id); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   router.add("POST", "/api/v1/admin/users/{id}/reactivate", [&app](Request& req) {
     Principal p = app.require_admin(req);
@@ -324,7 +324,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = load_user(c, id); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // ---------------------------------------------------------------- devices
   router.add("GET", "/api/v1/admin/users/{id}/devices", [&app](Request& req) {
@@ -356,7 +356,7 @@ void register_identity_routes(Router& router, App& app) {
         if (d["id"] == id) out = d;
     });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_staff(r); }});
 
   // A QR code (SVG) of the enrollment link for a code the caller may hand out. The code
   // travels in the body, never in a URL: URLs end up in logs and browser history.
@@ -376,7 +376,7 @@ void register_identity_routes(Router& router, App& app) {
     auto svg = qr::svg(app.config().public_url + "/#enroll=" + code);
     if (!svg) throw HttpError{500, "internal", "the QR code could not be made", {}, {}};
     return Response::text(200, *svg, "image/svg+xml");
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_staff(r); }});
 
   // ---------------------------------------------------------------- groups
   router.add("GET", "/api/v1/admin/groups", [&app](Request& req) {
@@ -424,7 +424,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = group_json(c, id); });
     return Response::json(201, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Rename, or move under another parent (null: to the top). A group cannot move under
   // itself or one of its subgroups; moving changes who group assignments cover.
@@ -456,7 +456,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = group_json(c, id); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   router.add("GET", "/api/v1/admin/groups/{id}/members", [&app](Request& req) {
     Principal p = app.require_staff(req);
@@ -497,7 +497,7 @@ void register_identity_routes(Router& router, App& app) {
       rec = assignments::reconcile(c, p.org_id, app.now_ms());
     });
     return Response::json(200, {{"added", added}, {"assignments_added", rec.added + rec.reopened}});
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Leaving a group ends the assignments it gave (they stay as history, with progress).
   router.add("DELETE", "/api/v1/admin/groups/{id}/members/{user_id}", [&app](Request& req) {
@@ -530,7 +530,7 @@ void register_identity_routes(Router& router, App& app) {
     json out;
     app.db().read([&](db::Connection& c) { out = group_json(c, id); });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   router.add("DELETE", "/api/v1/admin/groups/{id}/managers/{user_id}", [&app](Request& req) {
     Principal p = app.require_admin(req);
@@ -566,7 +566,7 @@ void register_identity_routes(Router& router, App& app) {
              {p.org_id, std::int64_t{open ? 1 : 0}, app.now_ms()});
     });
     return Response::json(200, {{"open_catalogue", open}});
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 }
 
 }  // namespace trailpack::server

@@ -93,6 +93,10 @@ nlohmann::json parse_agent(const std::string& text, const char* name, bool allow
 struct MethodSpec {
   Handler handler;
   std::size_t body_limit = 1u << 20;
+  /// When set, the version header and these credentials are checked as soon as the
+  /// headers are in, before any of the body is read (not for the alternate request
+  /// syntax, whose credentials travel in the body); the handler checks them again.
+  std::optional<Need> before_body = std::nullopt;
 };
 
 struct ResourceOptions {

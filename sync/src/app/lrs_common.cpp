@@ -282,7 +282,20 @@ void add_resource(Router& router, App& app, const std::string& path, std::map<st
   auto handler = [&app, r](Request& req) { return run(app, *r, req); };
   for (const auto& [method, spec] : r->methods) {
     const std::size_t limit = method == "POST" ? std::max(spec.body_limit, kFormBodyLimit) : spec.body_limit;
-    router.add(method, path, handler, {.body_limit = limit});
+    RouteOptions route{.body_limit = limit};
+    if (spec.before_body)
+      route.before_body = [&app, need = *spec.before_body](const Request& req) {
+        if (req.query.count("method")) return;  // alternate syntax: credentials are in the form
+        try {
+          require_version_header(req);
+          authorize(app, req, need);
+        } catch (HttpError& e) {
+          e.headers.emplace_back("X-Experience-API-Version", xapi::kVersion);
+          for (auto& h : cors_headers(app, req)) e.headers.push_back(std::move(h));
+          throw;
+        }
+      };
+    router.add(method, path, handler, std::move(route));
   }
   if (!r->methods.count("POST")) router.add("POST", path, handler, {.body_limit = kFormBodyLimit});  // alternate syntax
   // The other methods reach the resource too, which answers 405 with the xAPI headers.

@@ -68,7 +68,7 @@ void register_reminder_routes(Router& router, App& app) {
       out = load_rule(c, p.org_id, id);
     });
     return Response::json(201, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   router.add("PATCH", "/api/v1/admin/reminder-rules/{id}", [&app](Request& req) {
     Principal p = app.require_admin(req);
@@ -92,7 +92,7 @@ void register_reminder_routes(Router& router, App& app) {
       out = load_rule(c, p.org_id, id);
     });
     return Response::json(200, out);
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
   // Removing a rule keeps the reminders it sent (their rule_id stays, for history).
   router.add("DELETE", "/api/v1/admin/reminder-rules/{id}", [&app](Request& req) {
@@ -155,7 +155,7 @@ void register_reminder_routes(Router& router, App& app) {
         throw HttpError{400, "invalid_request", "no published course \"" + in.course_id + "\"", "course_id", {}};
     });
     return Response::json(201, reminders::send_manual(app, p.org_id, in.learner_id, in.course_id, in.message, p.user_id, app.now_ms()));
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_staff(r); }});
 
   // Evaluates the organisation's rules now instead of at the scheduler's next pass. Each
   // rule still fires once per learner assignment.
@@ -163,7 +163,7 @@ void register_reminder_routes(Router& router, App& app) {
     Principal p = app.require_admin(req);
     const int created = reminders::evaluate(app, app.now_ms(), p.org_id);
     return Response::json(200, {{"created", created}});
-  });
+  }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 }
 
 }  // namespace trailpack::server

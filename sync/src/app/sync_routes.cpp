@@ -29,7 +29,8 @@ void register_sync_routes(Router& router, App& app) {
         auto out = app.store_statements(p, std::move(parsed->statements), /*atomic=*/false, p.device_id);
         return Response::json(200, sync::push_response(out.outcomes, out.cursor));
       },
-      {.body_limit = sync::kMaxPushBytes});
+      {.body_limit = sync::kMaxPushBytes,
+       .before_body = [&app](const Request& req) { app.require(req, {Principal::Kind::device}); }});
 
   router.add("POST", "/api/v1/sync/pull", [&app](Request& req) {
     Principal p = app.require(req, {Principal::Kind::device});
@@ -103,7 +104,7 @@ void register_sync_routes(Router& router, App& app) {
                                 {"assignments", assigned},
                                 {"reminders", reminders},
                                 {"server_time", now}});
-  });
+  }, {.before_body = [&app](const Request& req) { app.require(req, {Principal::Kind::device}); }});
 }
 
 }  // namespace trailpack::server

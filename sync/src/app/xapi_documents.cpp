@@ -273,10 +273,12 @@ Response delete_document(App& app, Request& req, Kind kind) {
 }
 
 void add_documents(Router& router, App& app, const std::string& path, Kind kind) {
+  // Credentials before the body (the handler checks the agent and the rest).
+  const Need write = kind == Kind::state ? Need::state_write : Need::profile_write;
   add_resource(router, app, path,
                {{"GET", {[&app, kind](Request& req) { return get_document(app, req, kind); }}},
-                {"PUT", {[&app, kind](Request& req) { return put_or_post_document(app, req, kind, false); }, kDocumentLimit}},
-                {"POST", {[&app, kind](Request& req) { return put_or_post_document(app, req, kind, true); }, kDocumentLimit}},
+                {"PUT", {[&app, kind](Request& req) { return put_or_post_document(app, req, kind, false); }, kDocumentLimit, write}},
+                {"POST", {[&app, kind](Request& req) { return put_or_post_document(app, req, kind, true); }, kDocumentLimit, write}},
                 {"DELETE", {[&app, kind](Request& req) { return delete_document(app, req, kind); }}}});
 }
 

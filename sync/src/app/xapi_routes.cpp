@@ -380,8 +380,9 @@ void register_statement_routes(Router& router, App& app) {
                {.version_required = false});
   add_resource(router, app, "/xapi/statements",
                {{"GET", {[&app](Request& req) { return get_statements(app, req); }}},
-                {"PUT", {[&app](Request& req) { return store(app, req, true); }, kStatementsBodyLimit}},
-                {"POST", {[&app](Request& req) { return store(app, req, false); }, kStatementsBodyLimit}}},
+                // Credentials before the body: a 32 MiB upload is not read to be refused.
+                {"PUT", {[&app](Request& req) { return store(app, req, true); }, kStatementsBodyLimit, Need::statements_write}},
+                {"POST", {[&app](Request& req) { return store(app, req, false); }, kStatementsBodyLimit, Need::statements_write}}},
                {.statements = true});
 }
 

@@ -21,7 +21,15 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options) {
-  routes_.push_back({method, split_path(pattern), std::move(handler), options});
+  routes_.push_back({method, split_path(pattern), std::move(handler), std::move(options)});
+  patterns_.push_back(pattern);
+}
+
+std::vector<RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (std::size_t i = 0; i < routes_.size(); ++i)
+    out.push_back({routes_[i].method, patterns_[i], routes_[i].options.body_limit, bool(routes_[i].options.before_body)});
+  return out;
 }
 
 const Router::Route* Router::match(const std::string& method, const std::string& path, Request* fill,
@@ -72,6 +80,41 @@ std::size_t Router::max_body_limit() const {
   return m;
 }
 
+namespace {
+
+// Runs `fn`, turning what it throws into the one error shape (500 without internals).
+template <typename F>
+Response guarded(const std::string& path, F&& fn) {
+  try {
+    return fn();
+  } catch (const HttpError& e) {
+    Response res = Response::error(e.status, e.code, e.message, e.where);
+    for (const auto& h : e.headers) res.header(h.first, h.second);
+    return res;
+  } catch (const std::bad_alloc&) {
+    log_event("error", "out_of_memory", {{"path", path}});
+    return Response::error(503, "overloaded", "the server is short of memory; try again");
+  } catch (const std::exception& e) {
+    log_event("error", "handler_failed", {{"path", path}, {"what", e.what()}});
+    return Response::error(500, "internal", "the server failed to handle this request");
+  }
+}
+
+}  // namespace
+
+std::optional<Response> Router::check_before_body(const Request& head) const {
+  const Route* r = match(head.method, head.path, nullptr, nullptr);
+  if (!r || !r->options.before_body) return std::nullopt;
+  bool refused = true;
+  Response res = guarded(head.path, [&] {
+    r->options.before_body(head);
+    refused = false;
+    return Response{};
+  });
+  if (!refused) return std::nullopt;
+  return res;
+}
+
 Response Router::handle(Request& req) const {
   bool path_matched = false;
   const Route* r = match(req.method, req.path, &req, &path_matched);
@@ -80,24 +123,9 @@ Response Router::handle(Request& req) const {
     return Response::error(404, "not_found", "no such endpoint: " + req.path);
   }
   // A HEAD answer, errors included, has headers and Content-Length but no body.
-  const bool head = req.method == "HEAD";
-  auto finish = [head](Response res) {
-    if (head) res.head_only = true;
-    return res;
-  };
-  try {
-    return finish(r->handler(req));
-  } catch (const HttpError& e) {
-    Response res = Response::error(e.status, e.code, e.message, e.where);
-    for (const auto& h : e.headers) res.header(h.first, h.second);
-    return finish(std::move(res));
-  } catch (const std::bad_alloc&) {
-    log_event("error", "out_of_memory", {{"path", req.path}});
-    return finish(Response::error(503, "overloaded", "the server is short of memory; try again"));
-  } catch (const std::exception& e) {
-    log_event("error", "handler_failed", {{"path", req.path}, {"what", e.what()}});
-    return finish(Response::error(500, "internal", "the server failed to handle this request"));
-  }
+  Response res = guarded(req.path, [&] { return r->handler(req); });
+  if (req.method == "HEAD") res.head_only = true;
+  return res;
 }
 
 }  // namespace trailpack::server

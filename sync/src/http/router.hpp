@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,18 @@ using Handler = std::function<Response(Request&)>;
 
 struct RouteOptions {
   std::size_t body_limit = 1 << 20;  ///< bytes after gzip decoding
+  /// Runs on the request's method, path, query and headers as soon as they are read,
+  /// before the body is: a route that needs credentials checks them here (throwing
+  /// HttpError), so nobody without them can make the server receive and hold a body.
+  std::function<void(const Request&)> before_body;
+};
+
+/// A registered route, as listed by Router::routes() (for tests and documentation).
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+  std::size_t body_limit;
+  bool checks_before_body;
 };
 
 class Router {
@@ -27,6 +40,11 @@ class Router {
   /// The largest body any route accepts: the bound while headers are read, before the
   /// route (and so its own limit) is known.
   std::size_t max_body_limit() const;
+  /// Runs the matching route's before_body check on a request whose body is not read
+  /// yet; the error response when it refuses, nothing when it lets the request go on.
+  std::optional<Response> check_before_body(const Request& head) const;
+  /// Every route, in registration order.
+  std::vector<RouteInfo> routes() const;
 
   /// Runs the matching handler; 404/405 when none; converts HttpError and any other
   /// exception into the error shape (500 without internals).
@@ -41,6 +59,7 @@ class Router {
   };
   const Route* match(const std::string& method, const std::string& path, Request* fill, bool* path_matched) const;
   std::vector<Route> routes_;
+  std::vector<std::string> patterns_;  ///< as registered, for routes()
 };
 
 std::vector<std::string> split_path(const std::string& path);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,7 @@ struct HttpServer::Impl {
   std::optional<tcp::acceptor> acceptor;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> body_bytes{0};  // reserved by requests whose body is being received
   std::atomic<bool> draining{false};
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<struct Session>> idle_sessions;  // waiting for a request
@@ -67,6 +69,17 @@ struct HttpServer::Impl {
   Impl(const Router& r, ServerLimits l, RequestObserver o) : router(r), limits(l), observer(std::move(o)) {}
   void accept();
   void poll_drain();
+
+  // Takes `n` bytes of the body budget; false when they do not fit. A body larger than
+  // the whole budget fits only when nothing else is reserved.
+  bool reserve_body(std::size_t n) {
+    std::size_t cur = body_bytes.load();
+    for (;;) {
+      if (cur > 0 && cur + n > limits.body_budget) return false;
+      if (body_bytes.compare_exchange_weak(cur, cur + n)) return true;
+    }
+  }
+  void release_body(std::size_t n) { body_bytes -= n; }
 };
 
 struct Session : std::enable_shared_from_this<Session> {
@@ -77,6 +90,10 @@ struct Session : std::enable_shared_from_this<Session> {
   std::string remote;
   std::chrono::steady_clock::time_point started;
   bool counted = true;
+  std::size_t reserved = 0;        // bytes of the body budget this request holds
+  std::uint64_t body_seen = 0;     // bytes of chunked body announced so far
+  bool over_budget = false;        // a chunk did not fit the body budget
+  std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> on_chunk;
 
   Session(HttpServer::Impl& s, tcp::socket&& socket) : srv(s), stream(std::move(socket)) {
     beast::error_code ec;
@@ -86,6 +103,18 @@ struct Session : std::enable_shared_from_this<Session> {
 
   ~Session() {
     if (counted) srv.connections--;
+    release_budget();
+  }
+
+  bool take_budget(std::size_t n) {
+    if (!srv.reserve_body(n)) return false;
+    reserved += n;
+    return true;
+  }
+
+  void release_budget() {
+    srv.release_body(reserved);
+    reserved = 0;
   }
 
   void mark_idle(bool idle) {
@@ -98,6 +127,9 @@ struct Session : std::enable_shared_from_this<Session> {
 
   void read_header(bool first) {
     if (srv.draining) return close();
+    release_budget();
+    over_budget = false;
+    body_seen = 0;
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(srv.limits.header_limit));
     // No body limit while reading the header: Beast would refuse a Content-Length over
@@ -120,11 +152,37 @@ struct Session : std::enable_shared_from_this<Session> {
     started = std::chrono::steady_clock::now();
     auto& req = parser->get();
     const std::string target(req.target());
-    const std::string path = target.substr(0, target.find('?'));
+    auto head = head_of(req);
+    // The route (and so its limit) is found from the decoded path, as the handler will be.
+    const std::string path = head ? head->path : target.substr(0, target.find('?'));
     std::size_t limit = srv.router.body_limit(std::string(req.method_string()), path);
     parser->body_limit(limit);
+    // Credentials before the body: whoever may not use the route is answered now (before
+    // being told its size limit), and the body they would send is never received (nor
+    // held in memory).
+    if (!parser->is_done()) {
+      if (!head) return fail_fast(400, "bad_request", "the request target is not valid");
+      if (auto refused = srv.router.check_before_body(*head)) return fail_fast(std::move(*refused));
+    }
     if (auto cl = parser->content_length(); cl && *cl > limit)
       return fail_fast(413, "body_too_large", "the request body is larger than the limit of " + std::to_string(limit) + " bytes");
+    // The body budget: a declared length is reserved whole (the body buffer is allocated
+    // at that size); a chunked body reserves each chunk as its header arrives. The first
+    // small_body bytes of any body are not counted.
+    if (auto cl = parser->content_length(); cl && *cl > srv.limits.small_body) {
+      if (!take_budget(static_cast<std::size_t>(*cl - srv.limits.small_body))) return fail_overloaded();
+    } else if (parser->chunked()) {
+      on_chunk = [this](std::uint64_t size, beast::string_view, beast::error_code& cec) {
+        const std::uint64_t before = std::max<std::uint64_t>(body_seen, srv.limits.small_body);
+        body_seen += size;
+        if (body_seen <= before) return;
+        if (!take_budget(static_cast<std::size_t>(body_seen - before))) {
+          over_budget = true;
+          cec = net::error::no_buffer_space;
+        }
+      };
+      parser->on_chunk_header(on_chunk);
+    }
     // The whole request must arrive within the request deadline (slow-body clients).
     stream.expires_after(srv.limits.request_timeout);
     if (parser->is_done()) return on_body({});
@@ -134,29 +192,17 @@ struct Session : std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code ec) {
     if (ec == http::error::body_limit) return fail_fast(413, "body_too_large", "the request body is too large");
+    if (over_budget) return fail_overloaded();
     if (ec) return close();
     stream.expires_never();
     auto msg = parser->release();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.remote = remote;
-    const auto q = req.target.find('?');
-    auto decoded_path = url_decode(std::string_view(req.target).substr(0, q), false);
-    auto query = parse_query(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
-    for (const auto& f : msg) req.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    bool target_ok = false;
+    Request req = request_of(msg, target_ok);
     const bool keep_alive = msg.keep_alive() && !srv.draining;
     Response res;
-    // Targets must be UTF-8 text: handlers look them up in the database, and PostgreSQL
-    // refuses malformed UTF-8 and NUL in text outright.
-    bool text_ok = decoded_path && query && is_storable_text(*decoded_path);
-    if (text_ok)
-      for (const auto& [k, v] : *query) text_ok = text_ok && is_storable_text(k) && is_storable_text(v);
-    if (!text_ok) {
+    if (!target_ok) {
       res = Response::error(400, "bad_request", "the request target is not valid");
     } else {
-      req.path = std::move(*decoded_path);
-      req.query = std::move(*query);
       req.body = std::move(msg.body());
       bool ok = true;
       if (auto ce = req.header("content-encoding"); ce && !ce->empty() && lower(*ce) != "identity") {
@@ -191,6 +237,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void write(const Request& req, Response res, bool keep_alive, unsigned version) {
+    release_budget();  // the body has been handled (and is about to be freed)
     auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), version);
     out->set(http::field::server, "trailpack");
     if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
@@ -227,13 +274,58 @@ struct Session : std::enable_shared_from_this<Session> {
     });
   }
 
+  // The request without its body: method, target and headers, and the decoded path and
+  // query when `target_ok`. Targets must be UTF-8 text: handlers look them up in the
+  // database, and PostgreSQL refuses malformed UTF-8 and NUL in text outright.
+  Request request_of(const http::request<http::string_body>& msg, bool& target_ok) const {
+    Request r;
+    r.method = std::string(msg.method_string());
+    r.target = std::string(msg.target());
+    r.remote = remote;
+    for (const auto& f : msg) r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    const auto q = r.target.find('?');
+    auto path = url_decode(std::string_view(r.target).substr(0, q), false);
+    auto query = parse_query(q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1));
+    target_ok = path && query && is_storable_text(*path);
+    if (target_ok)
+      for (const auto& [k, v] : *query) target_ok = target_ok && is_storable_text(k) && is_storable_text(v);
+    if (target_ok) {
+      r.path = std::move(*path);
+      r.query = std::move(*query);
+    }
+    return r;
+  }
+
+  // The request as far as its headers go, for checks made before the body; nothing when
+  // the target is malformed.
+  std::optional<Request> head_of(const http::request<http::string_body>& msg) const {
+    bool target_ok = false;
+    Request r = request_of(msg, target_ok);
+    if (!target_ok) return std::nullopt;
+    return r;
+  }
+
+  void fail_overloaded() {
+    Response res = Response::error(503, "overloaded", "the server is receiving too much at once; try again shortly");
+    res.header("Retry-After", "1");
+    fail_fast(std::move(res));
+  }
+
   void fail_fast(int status, const std::string& code, const std::string& message) {
+    fail_fast(Response::error(status, code, message));
+  }
+
+  void fail_fast(Response res) {
     // Answer and close: the rest of the request is not read.
+    release_budget();
     Request none;
-    Response res = Response::error(status, code, message);
     if (srv.observer) srv.observer(none, res, 0);
-    auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    out->set(http::field::content_type, "application/json");
+    auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), 11);
+    out->set(http::field::server, "trailpack");
+    out->set(http::field::content_type, res.content_type);
+    out->set("X-Content-Type-Options", "nosniff");
+    out->set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : res.headers) out->insert(k, v);
     out->set(http::field::connection, "close");
     out->body() = res.body;
     out->prepare_payload();

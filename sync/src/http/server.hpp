@@ -2,9 +2,11 @@
 // before and during reading, and handlers run on the I/O threads.
 //
 // Limits: header bytes, body bytes per route (chunked bodies included, and again after
-// gzip inflation), a header deadline and a whole-request deadline (slow clients), a
-// connection cap (excess connections are closed at accept), and idle keep-alive
-// timeouts. Graceful stop: stop accepting, let in-flight handlers finish (a push batch
+// gzip inflation), a budget for all the request bodies being received at once (so many
+// connections cannot add up to unbounded memory), a credentials check before a body is
+// read (RouteOptions::before_body), a header deadline and a whole-request deadline (slow
+// clients), a connection cap (excess connections are closed at accept), and idle
+// keep-alive timeouts. Graceful stop: stop accepting, let in-flight handlers finish (a push batch
 // is committed inside its handler, so it completes), then close everything.
 #pragma once
 
@@ -21,6 +23,14 @@ namespace trailpack::server {
 
 struct ServerLimits {
   std::size_t header_limit = 16 * 1024;
+  /// Bytes of request bodies being received at once, over every connection (a declared
+  /// Content-Length is counted when the headers arrive, a chunked body chunk by chunk).
+  /// Past it: 503 overloaded. A single body larger than the budget (a bundle upload) is
+  /// let in only while no other body is being received.
+  std::size_t body_budget = 64 * 1024 * 1024;
+  /// The first bytes of every body are outside the budget, so that ordinary small requests
+  /// are served even while large bodies fill it (they are bounded by the connection cap).
+  std::size_t small_body = 64 * 1024;
   std::size_t max_connections = 512;
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds request_timeout{30};
