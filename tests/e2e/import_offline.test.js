@@ -18,7 +18,10 @@ test('with the server stopped, a bundle imported from a file plays through to co
   const server = await new TrailpackServer().setup({ courses: [] });
   const browser = await launch();
   t.after(async () => { await browser.close(); await server.close(); });
+  // The worked example of docs/bundle-format.md packs and verifies with the CLI.
   const tpk = server.pack(COURSE_DIR);
+  const verified = server.cli('verify', tpk, '--trusted-key', path.join(server.dir, 'publisher.pub'));
+  assert.match(verified, /: OK/);
   const learner = server.learner('field@example.com', 'Field Worker');
   const page = await browser.context.newPage();
 
