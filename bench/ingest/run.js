@@ -134,7 +134,7 @@ async function runTrailpack(backend, plan, log) {
     const tp = await throughput(target, devices, makeBatches(devices.slice(0, plan.clients), plan.batchesPerClient, Date.UTC(2026, 0, 1)), plan.clients);
     const perDevice = Math.ceil(plan.latencySeconds / (PERIOD_MS / 1000)) + 1;
     const lt = await latency(target, devices.slice(0, plan.devices), makeBatches(devices.slice(0, plan.devices), perDevice, Date.UTC(2026, 1, 1)), plan.latencySeconds);
-    log(`ingest: trailpack/${backend} ${tp.per_second.toFixed(0)} statements/s, p99 ${lt.latency.p99.toFixed(1)} ms at 200 devices`);
+    log(`ingest: trailpack/${backend} ${tp.per_second.toFixed(0)} statements/s, p99 ${lt.latency.p99 === null ? '— (no push in the window)' : lt.latency.p99.toFixed(1) + ' ms'} at 200 devices`);
     return { throughput: tp, latency: lt };
   } finally {
     await server.close();
@@ -164,7 +164,7 @@ async function runPouch(plan, log) {
     const tp = await throughput(target, devices, makeBatches(devices.slice(0, plan.clients), plan.batchesPerClient, Date.UTC(2026, 0, 1)), plan.clients);
     const perDevice = Math.ceil(plan.latencySeconds / (PERIOD_MS / 1000)) + 1;
     const lt = await latency(target, devices.slice(0, plan.devices), makeBatches(devices.slice(0, plan.devices), perDevice, Date.UTC(2026, 1, 1)), plan.latencySeconds);
-    log(`ingest: pouchdb-server ${tp.per_second.toFixed(0)} docs/s, p99 ${lt.latency.p99.toFixed(1)} ms at 200 devices`);
+    log(`ingest: pouchdb-server ${tp.per_second.toFixed(0)} docs/s, p99 ${lt.latency.p99 === null ? '— (no push in the window)' : lt.latency.p99.toFixed(1) + ' ms'} at 200 devices`);
     return { throughput: tp, latency: lt };
   } finally {
     proc.kill('SIGTERM');

@@ -18,7 +18,8 @@ function point(sys, label) { return sys && sys.points ? sys.points.find((p) => p
 
 function report(results, printTable = defaultPrint) {
   const targets = [];
-  const target = (bench, name, value, limit, met, unit = '') => targets.push({ bench, name, value, limit, met, unit });
+  // A figure that could not be measured (no sample) is never a met target.
+  const target = (bench, name, value, limit, met, unit = '') => targets.push({ bench, name, value, limit, met: value !== null && value !== undefined && !Number.isNaN(value) && met, unit });
 
   if (results.store) {
     const s = results.store;
@@ -119,7 +120,10 @@ function report(results, printTable = defaultPrint) {
   return targets;
 }
 
-function targetValue(t) { return t.unit === '×' ? t.value.toFixed(2) + '×' : Math.round(t.value) + t.unit; }
+function targetValue(t) {
+  if (t.value === null || t.value === undefined || Number.isNaN(t.value)) return 'not measured';
+  return t.unit === '×' ? t.value.toFixed(2) + '×' : Math.round(t.value) + t.unit;
+}
 
 function printTargets(targets, runMode) {
   console.log('\nTargets' + (runMode !== 'full' ? ` (a ${runMode} run: smaller sizes and counts than the targets are stated for; see BENCHMARKS.md for a full run)` : ''));
