@@ -1,5 +1,6 @@
 #include "trailpack/time.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -28,6 +29,12 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   d = doy - (153 * mp + 2) / 5 + 1;
   m = mp < 10 ? mp + 3 : mp - 9;
   y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
 bool read_digits(std::string_view s, std::size_t& i, std::size_t n, int& out) {
@@ -188,6 +195,20 @@ std::optional<TimeMs> parse_duration(std::string_view s) {
   if (!any || (in_time && s.back() == 'T')) return std::nullopt;
   if (!(total_ms <= 9.0e15)) return std::nullopt;
   return static_cast<TimeMs>(std::llround(total_ms));
+}
+
+TimeMs add_months(TimeMs ms, int months) {
+  constexpr TimeMs kDayMs = 86'400'000;
+  const std::int64_t day = ms >= 0 ? ms / kDayMs : (ms - kDayMs + 1) / kDayMs;
+  const TimeMs time_of_day = ms - day * kDayMs;
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(day, y, m, d);
+  const std::int64_t month_index = y * 12 + (m - 1) + months;
+  const std::int64_t ny = month_index >= 0 ? month_index / 12 : (month_index - 11) / 12;
+  const unsigned nm = static_cast<unsigned>(month_index - ny * 12) + 1;
+  const unsigned nd = std::min(d, days_in_month(ny, nm));
+  return days_from_civil(ny, nm, nd) * kDayMs + time_of_day;
 }
 
 }  // namespace trailpack

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "trailpack/encoding.hpp"
+
 namespace trailpack {
 
 std::string uuid_v4_from_bytes(const std::array<std::uint8_t, 16>& random_bytes) {
@@ -33,9 +35,7 @@ bool is_uuid(std::string_view text) {
 }
 
 std::string normalize_uuid(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return ascii_lower(text);
 }
 
 }  // namespace trailpack

@@ -131,3 +131,12 @@ TEST_CASE("base64 RFC 4648 test vectors", "[encoding][base64]") {
     }
   }
 }
+
+TEST_CASE("protocol tokens: ASCII lower case and blanks trimmed, other bytes untouched", "[encoding]") {
+  CHECK(ascii_lower("Content-Type: TEXT/Plain; X=1") == "content-type: text/plain; x=1");
+  CHECK(ascii_lower("\xc3\x89t\xc3\xa9 A") == "\xc3\x89t\xc3\xa9 a");  // É stays: only A-Z change
+  CHECK(ascii_lower("") == "");
+  CHECK(trim_blanks(" \t multipart/mixed \t") == "multipart/mixed");
+  CHECK(trim_blanks("\n a \n") == "\n a \n");  // only spaces and tabs
+  CHECK(trim_blanks("   ").empty());
+}

@@ -1,4 +1,6 @@
-// Base64 (RFC 4648, standard and URL-safe alphabets) and a UTF-8 check. Pure functions.
+// Base64 (RFC 4648, standard and URL-safe alphabets), a UTF-8 check, and the ASCII case
+// and blank handling of protocol tokens (HTTP headers, media types, IRIs' schemes). Pure
+// functions.
 #pragma once
 
 #include <optional>
@@ -16,5 +18,12 @@ std::optional<std::string> base64_decode(std::string_view text);
 /// and code points past U+10FFFF are not), or std::string_view::npos when all of `text`
 /// is. JSON can only carry UTF-8, so text that becomes JSON is checked where it enters.
 std::size_t utf8_invalid_at(std::string_view text);
+
+/// `text` with A-Z lowered (other bytes, UTF-8 included, unchanged): for protocol tokens
+/// that compare case-insensitively (header names, media types, schemes, hashes).
+std::string ascii_lower(std::string_view text);
+
+/// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trim_blanks(std::string_view text);
 
 }  // namespace trailpack

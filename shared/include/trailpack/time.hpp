@@ -26,4 +26,8 @@ std::string format_duration(TimeMs ms);
 /// are refused (their length is not fixed). Returns milliseconds.
 std::optional<TimeMs> parse_duration(std::string_view text);
 
+/// `ms` moved by `months` calendar months (UTC), the day of the month clamped to the
+/// target month's length (31 January + 1 month = 28 or 29 February); the time of day kept.
+TimeMs add_months(TimeMs ms, int months);
+
 }  // namespace trailpack

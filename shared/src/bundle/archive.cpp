@@ -5,6 +5,8 @@
 #include <cstring>
 #include <set>
 
+#include "trailpack/encoding.hpp"
+
 namespace trailpack::bundle {
 namespace {
 
@@ -35,11 +37,6 @@ bool octal(std::string_view field, std::uint64_t& out) {
 std::string cstr(std::string_view field) {
   const auto nul = field.find('\0');
   return std::string(field.substr(0, nul));
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 void put_octal(char* dst, std::size_t width, std::uint64_t v) {
@@ -122,7 +119,7 @@ Result<std::vector<ArchiveEntry>> read_tar(std::string_view bytes, const Archive
     }
     if (type != '0' && type != '\0') return err(name, "only regular files are allowed in bundles");
     if (auto p = path_problem(name, limits.max_path_length); !p.empty()) return err(name, p);
-    if (!seen.insert(lower(name)).second) return err(name, "the archive holds this path twice");
+    if (!seen.insert(ascii_lower(name)).second) return err(name, "the archive holds this path twice");
     if (out.size() + 1 > limits.max_files)
       return err(name, "the archive holds more than " + std::to_string(limits.max_files) + " files");
     if (size > limits.max_file_bytes)
@@ -145,7 +142,7 @@ Result<std::string> write_tar(const std::vector<ArchiveEntry>& entries) {
   std::set<std::string> seen;
   for (const auto& e : entries) {
     if (auto p = path_problem(e.path); !p.empty()) return make_error("invalid_archive", p, e.path);
-    if (!seen.insert(lower(e.path)).second) return make_error("invalid_archive", "duplicate path", e.path);
+    if (!seen.insert(ascii_lower(e.path)).second) return make_error("invalid_archive", "duplicate path", e.path);
     char h[kBlock];
     std::memset(h, 0, sizeof h);
     std::string name = e.path, prefix;

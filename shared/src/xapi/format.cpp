@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "trailpack/encoding.hpp"
 #include "trailpack/xapi/statement.hpp"
 
 namespace trailpack::xapi {
@@ -50,18 +51,6 @@ void each_level(Json& statement, Fn&& fn) {
   fn(statement, false);
   auto obj = statement.find("object");
   if (obj != statement.end() && obj->is_object() && obj->value("objectType", "") == "SubStatement") fn(*obj, true);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 void strip_agent(json& a) {
@@ -230,17 +219,17 @@ std::vector<LanguageRange> parse_accept_language(std::string_view header) {
   while (start <= header.size()) {
     std::size_t end = header.find(',', start);
     if (end == std::string_view::npos) end = header.size();
-    std::string_view entry = trim(header.substr(start, end - start));
+    std::string_view entry = trim_blanks(header.substr(start, end - start));
     start = end + 1;
     if (entry.empty()) continue;
     const std::size_t semi = entry.find(';');
-    const std::string range = lower(trim(entry.substr(0, semi)));
+    const std::string range = ascii_lower(trim_blanks(entry.substr(0, semi)));
     bool ok = !range.empty() && range.size() <= 35;
     for (char c : range) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '*');
     if (!ok || (range.find('*') != std::string::npos && range != "*")) continue;
     double q = 1.0;
     if (semi != std::string_view::npos) {
-      std::string_view param = trim(entry.substr(semi + 1));
+      std::string_view param = trim_blanks(entry.substr(semi + 1));
       if (param.size() < 3 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
       const std::string number(param.substr(2));
       char* stop = nullptr;
@@ -265,13 +254,13 @@ void filter_language_map(json& map, const std::vector<LanguageRange>& ranges) {
   // ("en-gb" falls back to "en"), as RFC 4647 lookup does.
   for (const auto& r : ranges)
     for (auto it = map.begin(); it != map.end(); ++it)
-      if (range_matches(r.range, lower(it.key()))) return keep(it.key());
+      if (range_matches(r.range, ascii_lower(it.key()))) return keep(it.key());
   for (const auto& r : ranges) {
     std::string range = r.range;
     for (auto dash = range.rfind('-'); dash != std::string::npos; dash = range.rfind('-')) {
       range.erase(dash);
       for (auto it = map.begin(); it != map.end(); ++it)
-        if (range_matches(range, lower(it.key()))) return keep(it.key());
+        if (range_matches(range, ascii_lower(it.key()))) return keep(it.key());
     }
   }
   keep(map.begin().key());

@@ -11,6 +11,7 @@
 #include "crypto.hpp"
 #include "text.hpp"
 #include "trailpack/csv.hpp"
+#include "trailpack/encoding.hpp"
 #include "trailpack/progress/projection.hpp"
 
 namespace trailpack::server {
@@ -255,9 +256,7 @@ void register_admin_routes(Router& router, App& app) {
         if (rows->empty()) throw HttpError{400, "invalid_csv", "the file is empty", {}, {}};
         std::map<std::string, std::size_t> col;
         for (std::size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
-          std::string h = (*rows)[0].fields[i];
-          for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          col[h] = i;
+          col[ascii_lower((*rows)[0].fields[i])] = i;
         }
         for (const char* required : {"email", "name"})
           if (!col.count(required)) throw HttpError{400, "invalid_csv", std::string("the header row needs a \"") + required + "\" column", "line 1", {}};
@@ -275,8 +274,7 @@ void register_admin_routes(Router& router, App& app) {
           seen.clear();
           for (std::size_t i = 1; i < rows->size(); ++i) {
             const auto& r = (*rows)[i];
-            std::string email = field(r, "email"), name = field(r, "name"), role = field(r, "role");
-            for (char& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            std::string email = ascii_lower(field(r, "email")), name = field(r, "name"), role = field(r, "role");
             if (role.empty()) role = "learner";
             std::string problem;
             const auto at = email.find('@');

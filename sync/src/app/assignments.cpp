@@ -13,35 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-// Civil calendar conversions (H. Hinnant's algorithms), proleptic Gregorian, UTC.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 std::optional<std::int64_t> opt_i64(const db::Row& r, std::size_t i) {
   if (r.is_null(i)) return std::nullopt;
   return r.i64(i);
@@ -136,19 +107,6 @@ void insert_row(db::Connection& c, const Definition& d, const std::string& user_
 }
 
 }  // namespace
-
-std::int64_t add_months(std::int64_t ms, int months) {
-  const std::int64_t day = ms >= 0 ? ms / kDayMs : (ms - kDayMs + 1) / kDayMs;
-  const std::int64_t time_of_day = ms - day * kDayMs;
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(day, y, m, d);
-  std::int64_t month_index = y * 12 + (m - 1) + months;
-  const std::int64_t ny = month_index >= 0 ? month_index / 12 : (month_index - 11) / 12;
-  const unsigned nm = static_cast<unsigned>(month_index - ny * 12) + 1;
-  const unsigned nd = std::min(d, days_in_month(ny, nm));
-  return days_from_civil(ny, nm, nd) * kDayMs + time_of_day;
-}
 
 std::string status_of(const LearnerAssignment& a, std::int64_t now) {
   if (a.ended_at) return "ended";

@@ -15,14 +15,14 @@
 #include <vector>
 
 #include "app/app.hpp"
+#include "trailpack/time.hpp"
 
 namespace trailpack::server::assignments {
 
 inline constexpr std::int64_t kDayMs = 86400000;
 
-/// `ms` plus `months` calendar months in UTC; the day is clamped to the month's length
-/// (31 January + 1 month = 28 or 29 February), the time of day kept.
-std::int64_t add_months(std::int64_t ms, int months);
+/// Recertification cycles move by calendar months: the core's trailpack::add_months.
+using trailpack::add_months;
 
 /// One row of learner_assignments.
 struct LearnerAssignment {

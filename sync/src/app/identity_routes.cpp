@@ -11,6 +11,7 @@
 #include "app/request_fields.hpp"
 #include "crypto.hpp"
 #include "qr.hpp"
+#include "trailpack/encoding.hpp"
 
 namespace trailpack::server {
 
@@ -119,11 +120,6 @@ void require_changeable(db::Connection& c, const Principal& p, const std::string
     throw HttpError{409, "admin_account", "admin accounts are changed with `trailpack users add`, not from the console", {}, {}};
 }
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 std::string normalize_code(std::string code) {
   code.erase(std::remove_if(code.begin(), code.end(), [](char c) { return c == '-' || c == ' '; }), code.end());
   for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -141,7 +137,7 @@ void register_identity_routes(Router& router, App& app) {
   // ---------------------------------------------------------------- people
   router.add("GET", "/api/v1/admin/users", [&app](Request& req) {
     Principal p = app.require_staff(req);
-    const std::string q = lower(req.query_param("q").value_or(""));
+    const std::string q = ascii_lower(req.query_param("q").value_or(""));
     if (q.size() > 100 || !is_storable_text(q)) throw HttpError{400, "invalid_parameter", "q must be at most 100 bytes of text", "q", {}};
     const std::string role = req.query_param("role").value_or("");
     if (!role.empty() && role != "learner" && role != "manager" && role != "admin")
@@ -172,7 +168,7 @@ void register_identity_routes(Router& router, App& app) {
         if (status == "active" && r.i64(7) == 0) continue;
         if (status == "inactive" && r.i64(7) != 0) continue;
         if (!group.empty() && !in_group.count(r.str(0))) continue;
-        if (!q.empty() && lower(r.str(1)).find(q) == std::string::npos && lower(r.str(2)).find(q) == std::string::npos) continue;
+        if (!q.empty() && ascii_lower(r.str(1)).find(q) == std::string::npos && ascii_lower(r.str(2)).find(q) == std::string::npos) continue;
         matched.push_back(user_json(r));
       }
       const auto extras = load_extras(c, p.org_id);

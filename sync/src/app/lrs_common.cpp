@@ -10,6 +10,7 @@
 
 #include "http/multipart.hpp"
 #include "text.hpp"
+#include "trailpack/encoding.hpp"
 #include "trailpack/uuid.hpp"
 #include "trailpack/xapi/statement.hpp"
 
@@ -18,11 +19,6 @@ namespace trailpack::server::lrs {
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 void require_version_header(const Request& req) {
   auto v = req.header("x-experience-api-version");
@@ -34,16 +30,16 @@ void require_version_header(const Request& req) {
 // scheme://host[:port] of a URL, lower-cased.
 std::string origin_of(const std::string& url) {
   const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return lower(url);
+  if (scheme == std::string::npos) return ascii_lower(url);
   const auto path = url.find('/', scheme + 3);
-  return lower(url.substr(0, path));
+  return ascii_lower(url.substr(0, path));
 }
 
 bool origin_allowed(const App& app, const std::string& origin) {
-  const std::string o = lower(origin);
+  const std::string o = ascii_lower(origin);
   if (o == origin_of(app.config().public_url)) return true;
   for (const auto& allowed : app.config().cors_origins) {
-    std::string a = lower(allowed);
+    std::string a = ascii_lower(allowed);
     while (!a.empty() && a.back() == '/') a.pop_back();
     if (a == "*" || a == o) return true;
   }
@@ -127,7 +123,7 @@ void alternate_syntax(Request& req) {
     if (!is_storable_text(k) || !is_storable_text(v))
       throw HttpError{400, "invalid_request", "form parameter " + (is_storable_text(k) ? k : std::string("?")) +
                                                   " is not UTF-8 text without NUL characters", k, {}};
-    const std::string lk = lower(k);
+    const std::string lk = ascii_lower(k);
     if (std::find(std::begin(kHeaderParams), std::end(kHeaderParams), lk) != std::end(kHeaderParams)) {
       out.headers[lk] = v;
     } else if (k == "content") {

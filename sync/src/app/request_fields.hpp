@@ -7,6 +7,7 @@
 
 #include "app/app.hpp"
 #include "text.hpp"
+#include "trailpack/encoding.hpp"
 #include "trailpack/json_reader.hpp"
 
 namespace trailpack::server {
@@ -58,7 +59,7 @@ inline std::int64_t query_int(const Request& req, const std::string& name, std::
 
 /// Lower-cases an email and says what is wrong with it ("" when it looks like one).
 inline std::string email_problem(std::string& email) {
-  for (char& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  email = ascii_lower(email);
   const auto at = email.find('@');
   if (email.empty()) return "email is empty";
   if (at == std::string::npos || at == 0 || email.find('.', at) == std::string::npos || email.find(' ') != std::string::npos)

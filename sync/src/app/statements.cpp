@@ -13,6 +13,7 @@
 #include "crypto.hpp"
 #include "log.hpp"
 #include "trailpack/bundle/course.hpp"
+#include "trailpack/encoding.hpp"
 #include "trailpack/quiz/scoring.hpp"
 #include "trailpack/uuid.hpp"
 #include "trailpack/xapi/format.hpp"
@@ -337,8 +338,7 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
         }
         index_statement(c, o.id, indexed_form(*this, p.body, p.user_id));
         for (const auto& a : xapi::attachment_objects(p.body)) {
-          std::string sha2 = a.value("sha2", "");
-          for (char& ch : sha2) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          const std::string sha2 = ascii_lower(a.value("sha2", ""));
           auto data = attachments.find(sha2);
           if (data == attachments.end()) continue;  // a fileUrl attachment, or data sent earlier
           c.exec("INSERT INTO xapi_attachments(sha2, content_type, length, data, stored_ms) VALUES ($1, $2, $3, $4, $5) "

@@ -21,11 +21,6 @@ namespace {
 
 constexpr const char* kSignatureUsage = "http://adlnet.gov/expapi/attachments/signature";
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool is_hex(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
@@ -112,12 +107,12 @@ StatementsBody read_statements_body(const Request& req) {
     const std::string where = "part " + std::to_string(i + 1);
     auto hash = part.header("x-experience-api-hash");
     if (!hash) throw HttpError{400, "invalid_multipart", where + " has no X-Experience-API-Hash header", where, {}};
-    if (auto cte = part.header("content-transfer-encoding"); cte && lower(*cte) != "binary")
+    if (auto cte = part.header("content-transfer-encoding"); cte && ascii_lower(*cte) != "binary")
       throw HttpError{400, "invalid_multipart", where + " has Content-Transfer-Encoding " + *cte + " (binary is required)", where, {}};
     if (part.body.size() > kAttachmentLimit)
       throw HttpError{413, "attachment_too_large",
                       where + " is larger than the attachment limit of " + std::to_string(kAttachmentLimit) + " bytes", where, {}};
-    const std::string declared = lower(*hash);
+    const std::string declared = ascii_lower(*hash);
     auto actual = is_hex(declared) ? crypto::sha2_hex(part.body, declared.size()) : std::nullopt;
     if (!actual)
       throw HttpError{400, "invalid_multipart", where + ": X-Experience-API-Hash must be a SHA-256, SHA-384 or SHA-512 in hex", where, {}};
@@ -140,7 +135,7 @@ void check_attachments(const std::vector<json>& statements, bool batch, const St
       const json& a = list[j];
       if (!a.is_object() || !a.contains("sha2") || !a["sha2"].is_string()) continue;  // validation reports it
       const std::string where = prefix + "attachments[" + std::to_string(j) + "]";
-      const std::string sha2 = lower(a["sha2"].get<std::string>());
+      const std::string sha2 = ascii_lower(a["sha2"].get<std::string>());
       auto data = body.attachments.find(sha2);
       if (data == body.attachments.end()) {
         if (a.contains("fileUrl")) continue;
@@ -160,7 +155,7 @@ void check_attachments(const std::vector<json>& statements, bool batch, const St
       }
     }
     for (const auto& a : list)
-      if (a.is_object() && a.value("usageType", "") == kSignatureUsage && !body.attachments.count(lower(a.value("sha2", ""))))
+      if (a.is_object() && a.value("usageType", "") == kSignatureUsage && !body.attachments.count(ascii_lower(a.value("sha2", ""))))
         bad(prefix + "attachments: a signature must come with its data in the multipart/mixed request", prefix + "attachments");
   }
   for (const auto& [sha2, data] : body.attachments)

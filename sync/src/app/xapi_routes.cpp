@@ -92,17 +92,12 @@ void apply_format(App& app, Format& f, json& s) {
   xapi::to_canonical_format(s, lookup, f.languages);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The raw data of a statement's attachments that the LRS holds (fileUrl-only ones have none).
 void collect_attachments(App& app, const json& s, std::vector<std::pair<std::string, AttachmentData>>& out,
                          std::set<std::string>& seen, std::size_t* bytes) {
   for (const auto& a : xapi::attachment_objects(s)) {
     if (!a.is_object() || !a.contains("sha2") || !a["sha2"].is_string()) continue;
-    const std::string sha2 = lower(a["sha2"].get<std::string>());
+    const std::string sha2 = ascii_lower(a["sha2"].get<std::string>());
     if (!seen.insert(sha2).second) continue;
     app.db().read([&](db::Connection& c) {
       auto rows = c.query("SELECT content_type, data FROM xapi_attachments WHERE sha2 = $1", {sha2});
@@ -118,7 +113,7 @@ std::size_t attachment_bytes(App& app, const json& s, const std::set<std::string
   std::size_t n = 0;
   for (const auto& a : xapi::attachment_objects(s)) {
     if (!a.is_object() || !a.contains("sha2") || !a["sha2"].is_string()) continue;
-    const std::string sha2 = lower(a["sha2"].get<std::string>());
+    const std::string sha2 = ascii_lower(a["sha2"].get<std::string>());
     if (seen.count(sha2)) continue;
     app.db().read([&](db::Connection& c) {
       auto rows = c.query("SELECT length FROM xapi_attachments WHERE sha2 = $1", {sha2});
@@ -352,7 +347,7 @@ Response get_statements(App& app, Request& req) {
       }
       attachment_total += add;
       for (const auto& a : xapi::attachment_objects(s))
-        if (a.is_object() && a.contains("sha2") && a["sha2"].is_string()) seen_attachments.insert(lower(a["sha2"].get<std::string>()));
+        if (a.is_object() && a.contains("sha2") && a["sha2"].is_string()) seen_attachments.insert(ascii_lower(a["sha2"].get<std::string>()));
     }
     apply_format(app, format, s);
     statements.push_back(std::move(s));

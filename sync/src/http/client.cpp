@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "trailpack/encoding.hpp"
+
 namespace trailpack::server {
 
 namespace beast = boost::beast;
@@ -97,9 +99,7 @@ ClientResponse http_request(const std::string& method, const std::string& url, c
   ClientResponse out;
   out.status = static_cast<int>(res.result_int());
   for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
+    out.headers[ascii_lower(f.name_string())] = std::string(f.value());
   }
   out.body = std::move(res.body());
   beast::error_code ec;

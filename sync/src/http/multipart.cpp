@@ -3,23 +3,9 @@
 #include <cctype>
 #include <ctime>
 
+#include "trailpack/encoding.hpp"
+
 namespace trailpack::server {
-
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::string media_type(std::string_view content_type) {
   std::string out;
@@ -29,7 +15,7 @@ std::string media_type(std::string_view content_type) {
 }
 
 std::optional<std::string> media_type_param(std::string_view content_type, std::string_view name) {
-  const std::string wanted = lower(name);
+  const std::string wanted = ascii_lower(name);
   std::size_t i = content_type.find(';');
   const std::size_t n = content_type.size();
   while (i != std::string_view::npos && i < n) {
@@ -37,7 +23,7 @@ std::optional<std::string> media_type_param(std::string_view content_type, std::
     const std::size_t key_start = i;
     while (i < n && content_type[i] != '=' && content_type[i] != ';') ++i;
     if (i >= n || content_type[i] == ';') continue;  // a parameter without a value
-    const std::string key = lower(trim(content_type.substr(key_start, i - key_start)));
+    const std::string key = ascii_lower(trim_blanks(content_type.substr(key_start, i - key_start)));
     ++i;  // '='
     while (i < n && (content_type[i] == ' ' || content_type[i] == '\t')) ++i;
     std::string value;
@@ -52,7 +38,7 @@ std::optional<std::string> media_type_param(std::string_view content_type, std::
     } else {
       const std::size_t start = i;
       while (i < n && content_type[i] != ';') ++i;
-      value = std::string(trim(content_type.substr(start, i - start)));
+      value = std::string(trim_blanks(content_type.substr(start, i - start)));
     }
     if (key == wanted) return value;
   }
@@ -110,14 +96,14 @@ std::optional<std::vector<MimePart>> parse_multipart(std::string_view body, cons
       std::string_view line = head.substr(0, eol);
       head = eol == std::string_view::npos ? std::string_view() : head.substr(eol + 2);
       if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !last.empty()) {
-        part.headers[last] += " " + std::string(trim(line));  // folded header line
+        part.headers[last] += " " + std::string(trim_blanks(line));  // folded header line
         continue;
       }
       const std::size_t colon = line.find(':');
       if (colon == std::string_view::npos || colon == 0)
         return fail("part " + std::to_string(parts.size() + 1) + " has a header line without a name");
-      last = lower(trim(line.substr(0, colon)));
-      part.headers[last] = std::string(trim(line.substr(colon + 1)));
+      last = ascii_lower(trim_blanks(line.substr(0, colon)));
+      part.headers[last] = std::string(trim_blanks(line.substr(colon + 1)));
     }
     parts.push_back(std::move(part));
     pos = end + 2;

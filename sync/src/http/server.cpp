@@ -22,6 +22,7 @@
 #include "http/gzip.hpp"
 #include "log.hpp"
 #include "text.hpp"
+#include "trailpack/encoding.hpp"
 
 namespace trailpack::server {
 
@@ -41,11 +42,6 @@ bool compressible(const std::string& content_type) {
 bool accepts_gzip(const Request& req) {
   auto ae = req.header("accept-encoding");
   return ae && ae->find("gzip") != std::string::npos;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -205,8 +201,8 @@ struct Session : std::enable_shared_from_this<Session> {
     } else {
       req.body = std::move(msg.body());
       bool ok = true;
-      if (auto ce = req.header("content-encoding"); ce && !ce->empty() && lower(*ce) != "identity") {
-        if (lower(*ce) != "gzip") {
+      if (auto ce = req.header("content-encoding"); ce && !ce->empty() && ascii_lower(*ce) != "identity") {
+        if (ascii_lower(*ce) != "gzip") {
           res = Response::error(415, "unsupported_encoding", "only gzip request bodies are supported");
           ok = false;
         } else {
@@ -246,12 +242,12 @@ struct Session : std::enable_shared_from_this<Session> {
     bool has_cache = false;
     std::string vary;  // one Vary field: the route's (Origin, for CORS) and ours
     for (const auto& [k, v] : res.headers) {
-      if (lower(k) == "vary") {
+      if (ascii_lower(k) == "vary") {
         vary += (vary.empty() ? "" : ", ") + v;
         continue;
       }
       out->insert(k, v);
-      if (lower(k) == "cache-control") has_cache = true;
+      if (ascii_lower(k) == "cache-control") has_cache = true;
     }
     if (!has_cache) out->set(http::field::cache_control, "no-store");
     if (res.body.size() > 1024 && compressible(res.content_type) && accepts_gzip(req)) {
@@ -282,7 +278,7 @@ struct Session : std::enable_shared_from_this<Session> {
     r.method = std::string(msg.method_string());
     r.target = std::string(msg.target());
     r.remote = remote;
-    for (const auto& f : msg) r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : msg) r.headers[ascii_lower(std::string(f.name_string()))] = std::string(f.value());
     const auto q = r.target.find('?');
     auto path = url_decode(std::string_view(r.target).substr(0, q), false);
     auto query = parse_query(q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1));
