@@ -20,8 +20,11 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "identity_helpers.hpp"
 #include "test_helpers.hpp"
@@ -545,6 +548,8 @@ TEST_CASE("security: every route answers every kind of caller as the authorizati
       ++calls;
       INFO(key << " as " << kRoleNames[r] << " -> " << res.status << " " << res.body.substr(0, 300));
       CHECK(res.status == row->expect[static_cast<std::size_t>(r)]);
+      // No answer sets a cookie: browsers attach no credential of ours to a forged request.
+      CHECK(res.headers.count("set-cookie") == 0);
       if (res.status == 401 && error_code(res) == "unauthorized") CHECK(res.headers.count("www-authenticate") == 1);
       if (res.status >= 200 && res.status < 300) {
         if (row->check) row->check(w, role, res);
@@ -602,4 +607,61 @@ TEST_CASE("security: tokens are taken from the Authorization header only, never 
   const std::string decoded = trailpack::base64_decode(more.substr(more.find("more=") + 5)).value_or("");
   CHECK(decoded.find(d.access_token) == std::string::npos);
   CHECK(more.find(d.access_token) == std::string::npos);
+}
+
+// Cross-site request forgery needs a credential the browser adds by itself (a cookie).
+// The console keeps its bearer token in sessionStorage and sends it in Authorization; no
+// answer sets a cookie (checked for every route and caller by the matrix above). Here: what
+// a foreign page can make a browser send (a simple form or fetch POST, its cookies, the
+// token in the body) is refused, changes nothing, and the API grants no foreign origin.
+TEST_CASE("security: a forged cross-site request to the console API carries no credential and changes nothing", "[sync][security]") {
+  TestServer srv;
+  auto login = srv.post("/api/v1/auth/login", json{{"email", "admin@example.com"}, {"password", "admin-pass-1"}}.dump());
+  REQUIRE(login.status == 200);
+  CHECK(login.headers.count("set-cookie") == 0);
+  const std::string session = body_json(login)["token"];
+  const auto users_before = srv.get("/api/v1/admin/users", TestServer::bearer(session));
+  REQUIRE(users_before.status == 200);
+
+  const std::string person = json{{"email", "forged@example.com"}, {"name", "Forged"}}.dump();
+  const std::string evil = "https://evil.example";
+  struct Forgery {
+    std::string what, content_type, body, cookie;
+  };
+  const std::vector<Forgery> forgeries = {
+      {"a text/plain POST with the session as a cookie", "text/plain", person, "trailpack_session=" + session},
+      {"a form POST with the session as a cookie", "application/x-www-form-urlencoded",
+       "email=forged%40example.com&name=Forged", "token=" + session + "; session=" + session},
+      {"a form POST with the token in the body", "application/x-www-form-urlencoded",
+       "access_token=" + session + "&authorization=Bearer%20" + session + "&email=forged%40example.com", ""},
+      {"a multipart POST with the session as a cookie", "multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nforged@example.com\r\n--x--\r\n",
+       "authorization=Bearer " + session},
+  };
+  for (const auto& f : forgeries) {
+    INFO(f.what);
+    std::map<std::string, std::string> headers = {{"origin", evil}, {"referer", evil + "/page"}, {"content-type", f.content_type}};
+    if (!f.cookie.empty()) headers["cookie"] = f.cookie;
+    const auto res = srv.post("/api/v1/admin/users", f.body, headers);
+    CHECK(res.status == 401);
+    CHECK(res.headers.count("access-control-allow-origin") == 0);
+    CHECK(res.headers.count("set-cookie") == 0);
+  }
+  // Nothing was created.
+  const auto users_after = srv.get("/api/v1/admin/users", TestServer::bearer(session));
+  REQUIRE(users_after.status == 200);
+  CHECK(body_json(users_after)["total"] == body_json(users_before)["total"]);
+  CHECK(users_after.body.find("forged@example.com") == std::string::npos);
+
+  // A foreign page that somehow held the token still could not read the answer: the
+  // console API grants no origin (a preflight gets no Access-Control-Allow-Origin).
+  const auto preflight = srv.request("OPTIONS", "/api/v1/admin/users", {},
+                                     {{"origin", evil},
+                                      {"access-control-request-method", "POST"},
+                                      {"access-control-request-headers", "authorization, content-type"}});
+  CHECK(preflight.headers.count("access-control-allow-origin") == 0);
+  CHECK(preflight.headers.count("access-control-allow-headers") == 0);
+  const auto read = srv.get("/api/v1/admin/users", {{"origin", evil}, {"authorization", "Bearer " + session}});
+  CHECK(read.status == 200);
+  CHECK(read.headers.count("access-control-allow-origin") == 0);
 }
