@@ -8,6 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll } = require('../lib/steps.js');
 
 test('a new app version is offered and taken on "Reload"', { timeout: 180000 }, async (t) => {
   const site = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-site-'));
@@ -17,8 +18,7 @@ test('a new app version is offered and taken on "Reload"', { timeout: 180000 }, 
   t.after(async () => { await browser.close(); await server.close(); fs.rmSync(site, { recursive: true, force: true }); });
   const learner = server.learner('upd@example.com', 'Uma Update');
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.locator('.course-list').waitFor();
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller);
 

@@ -5,6 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll, syncNow } = require('../lib/steps.js');
 
 for (const offset of ['+3d', '-3d']) {
   test(`a device clock ${offset} off still records and syncs`, { timeout: 180000 }, async (t) => {
@@ -17,15 +18,13 @@ for (const offset of ['+3d', '-3d']) {
     const skew = deviceNow - Date.now();
     assert.ok(Math.abs(Math.abs(skew) - 3 * 86400000) < 60000, `the device clock is ${offset} (measured ${skew} ms)`);
 
-    await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-    await page.getByRole('button', { name: 'Enroll this device' }).click();
+    await enroll(page, server.url, learner.enrollment_code);
     await page.getByRole('link', { name: 'Start' }).click();
     await page.getByRole('button', { name: 'Mark as done and continue' }).click();
     await page.getByRole('heading', { name: 'Protective equipment', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Mark as done and continue' }).click();
     await page.getByRole('heading', { name: 'Quick check', level: 1 }).waitFor();
-    await page.locator('#sync-status').click();
-    await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0', null, { timeout: 30000 });
+    await syncNow(page);
 
     const held = await server.statementsOf(learner.id);
     const experienced = held.filter((s) => s.verb.id.endsWith('/experienced'));

@@ -10,6 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { signInToConsole } = require('../lib/steps.js');
 
 test('an admin manages people, groups, assignments, an import and reminders in the console', { timeout: 180000 }, async (t) => {
   const server = new TrailpackServer();
@@ -21,10 +22,7 @@ test('an admin manages people, groups, assignments, an import and reminders in t
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1200, height: 900 });
 
-  await page.goto(`${server.url}/admin/`);
-  await page.getByLabel('Email').fill(server.admin.email);
-  await page.getByLabel('Password').fill(server.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInToConsole(page, server.url, server.admin.email, server.admin.password);
   await page.getByRole('link', { name: 'People' }).click();
   await page.locator('#people').waitFor();
 

@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll, syncNow } = require('../lib/steps.js');
 
 const V1 = path.join(ROOT, 'tests', 'fixtures', 'courses', 'safety-basics');
 
@@ -46,8 +47,7 @@ test('version 2 with one changed item: only changed files travel, progress stays
   });
 
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.getByRole('heading', { name: 'Workplace safety basics' }).waitFor();
   await arrived(() => files.length >= 2);
   assert.equal(files.length, 2, 'version 1: course.json and the image');
@@ -58,8 +58,7 @@ test('version 2 with one changed item: only changed files travel, progress stays
   await page.getByRole('heading', { name: 'Protective equipment', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Mark as done and continue' }).click();
   await page.getByRole('heading', { name: 'Quick check', level: 1 }).waitFor();
-  await page.locator('#sync-status').click();
-  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0');
+  await syncNow(page);
 
   // The admin's dry run names the changed item and the learner whose progress it touches.
   const tpk2 = server.pack(v2dir, 'safety-basics-v2');

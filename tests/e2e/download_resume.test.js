@@ -5,6 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll } = require('../lib/steps.js');
 
 test('an interrupted download resumes with only the missing files', { timeout: 180000 }, async (t) => {
   const server = await new TrailpackServer().setup();
@@ -26,8 +27,7 @@ test('an interrupted download resumes with only the missing files', { timeout: 1
   });
 
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   // Not installed; offered with its size.
   const offer = page.locator('.available li[data-course="safety-basics"]');
   await offer.waitFor();

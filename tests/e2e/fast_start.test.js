@@ -5,6 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll } = require('../lib/steps.js');
 
 test('a warm start paints the last lesson before the engine is ready', { timeout: 180000 }, async (t) => {
   const server = await new TrailpackServer().setup();
@@ -12,8 +13,7 @@ test('a warm start paints the last lesson before the engine is ready', { timeout
   t.after(async () => { await browser.close(); await server.close(); });
   const learner = server.learner('quick@example.com', 'Quinn Quick');
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.getByRole('link', { name: 'Start' }).click();
   await page.getByRole('heading', { name: 'Why this matters', level: 1 }).waitFor();
 

@@ -7,6 +7,7 @@ const path = require('node:path');
 const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { answerKey, LearnerRobot } = require('../lib/learner.js');
+const { enroll } = require('../lib/steps.js');
 
 const COURSE_DIR = path.join(ROOT, 'docs', 'examples', 'safety-basics');
 const SCENARIO_CHOICES = {
@@ -26,8 +27,7 @@ test('with the server stopped, a bundle imported from a file plays through to co
   const page = await browser.context.newPage();
 
   // Enrolled once while online; nothing to download yet.
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.getByText('No courses on this device yet.').waitFor();
 
   // No network from here on.

@@ -11,6 +11,7 @@ const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { answerKey, LearnerRobot } = require('../lib/learner.js');
 const { axeSerious, shot } = require('../lib/audit.js');
+const { signInToConsole, syncNow } = require('../lib/steps.js');
 
 const COURSE_DIR = path.join(ROOT, 'docs', 'examples', 'safety-basics');
 const SCENARIO = { 'spill-case': ['Call out to your colleague and stop them', 'Put cones around the area, then get the spill kit and report the leak'] };
@@ -83,13 +84,9 @@ test('learner tour on a phone: offline from the service worker, accessible, keyb
 
   // The server is back: sync, and the console shows the completion.
   await server.start();
-  await page.locator('#sync-status').click();
-  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0', null, { timeout: 30000 });
+  await syncNow(page);
   const admin = await browser.context.newPage();
-  await admin.goto(`${server.url}/admin/`);
-  await admin.getByLabel('Email').fill(server.admin.email);
-  await admin.getByLabel('Password').fill(server.admin.password);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await signInToConsole(admin, server.url, server.admin.email, server.admin.password);
   await admin.getByRole('link', { name: 'Learners' }).click();  // the console opens on the dashboard
   const row = admin.locator(`tr[data-learner="${learner.id}"][data-course="safety-basics"]`);
   await row.waitFor();

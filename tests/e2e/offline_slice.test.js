@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { axeSerious, shot } = require('../lib/audit.js');
+const { enroll, signInToConsole } = require('../lib/steps.js');
 
 test('a learner answers offline and the console sees it after reconnecting', { timeout: 240000 }, async (t) => {
   const server = await new TrailpackServer().setup();
@@ -20,8 +21,7 @@ test('a learner answers offline and the console sees it after reconnecting', { t
   const status = () => page.locator('#sync-status');
 
   // Enroll with the code from the admin (online once).
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.locator('.course-list').waitFor();
   await assert.doesNotReject(page.getByRole('heading', { name: 'Workplace safety basics' }).waitFor());
 
@@ -80,10 +80,7 @@ test('a learner answers offline and the console sees it after reconnecting', { t
 
   // The console shows the learner's progress.
   const admin = await browser.context.newPage();
-  await admin.goto(`${server.url}/admin/`);
-  await admin.getByLabel('Email').fill(server.admin.email);
-  await admin.getByLabel('Password').fill(server.admin.password);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await signInToConsole(admin, server.url, server.admin.email, server.admin.password);
   await admin.getByRole('link', { name: 'Learners' }).click();  // the console opens on the dashboard
   const row = admin.locator(`tr[data-learner="${learner.id}"][data-course="safety-basics"]`);
   await row.waitFor();
@@ -128,10 +125,7 @@ test('a learner answers offline and the console sees it after reconnecting', { t
   assert.equal(seen.status, 200);
   assert.equal(seen.json.learners, 0);
   const manager = await browser.context.newPage();
-  await manager.goto(`${server.url}/admin/`);
-  await manager.getByLabel('Email').fill('mia@example.com');
-  await manager.getByLabel('Password').fill('manager-pass-1');
-  await manager.getByRole('button', { name: 'Sign in' }).click();
+  await signInToConsole(manager, server.url, 'mia@example.com', 'manager-pass-1');
   await manager.getByText(/^Figures from /).waitFor();
   const mine = manager.locator('table').filter({ has: manager.locator('caption', { hasText: /^Engagement by course$/ }) });
   assert.match(await mine.innerText(), /No data for these filters/);

@@ -10,6 +10,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll } = require('../lib/steps.js');
 
 test('an attack bundle plays inert: no script runs, nothing reaches the server, the CSP holds', { timeout: 240000 }, async (t) => {
   const server = await new TrailpackServer().setup({ courses: ['attack'] });
@@ -40,8 +41,7 @@ test('an attack bundle plays inert: no script runs, nothing reaches the server, 
 
   const learner = server.learner('eve@example.com', 'Eve Learner');
   const page = await context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.locator('.course-list').waitFor();
   // The course title is text, with its markup shown as typed.
   await page.getByText(`Attack <img src=x onerror="document.title='pwned'">`).first().waitFor();

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { axeSerious } = require('../lib/audit.js');
+const { enroll, syncNow } = require('../lib/steps.js');
 
 test('two learners on one device: separate stores, sign-out keeps unsynced answers', { timeout: 240000 }, async (t) => {
   const server = await new TrailpackServer().setup();
@@ -18,8 +19,7 @@ test('two learners on one device: separate stores, sign-out keeps unsynced answe
   const unsynced = () => page.evaluate(() => Number(document.querySelector('#sync-status').dataset.unsynced));
 
   // Ana enrolls, then works with the server down: two cards done and a quiz opened, not synced.
-  await page.goto(`${server.url}/#enroll=${a.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, a.enrollment_code);
   await page.getByRole('link', { name: 'Start' }).click();
   await page.getByRole('heading', { name: 'Why this matters', level: 1 }).waitFor();
   await server.stop();
@@ -55,8 +55,7 @@ test('two learners on one device: separate stores, sign-out keeps unsynced answe
   await page.locator('.course-list').waitFor();
   await page.getByRole('link', { name: 'Workplace safety basics' }).click();
   assert.match(await page.locator('.items li').first().innerText(), /Done/);
-  await page.locator('#sync-status').click();
-  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0', null, { timeout: 30000 });
+  await syncNow(page);
   const held = await server.statementsOf(a.id);
   assert.equal(held.filter((s) => s.verb.id.endsWith('/experienced')).length, 2);
   assert.deepEqual(await server.statementsOf(b.id), []);

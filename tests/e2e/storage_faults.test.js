@@ -6,12 +6,12 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll, syncNow } = require('../lib/steps.js');
 
 async function enrolledLearner(server, browser, email, name) {
   const learner = server.learner(email, name);
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.getByRole('link', { name: 'Start' }).waitFor();
   return { learner, page };
 }
@@ -30,8 +30,7 @@ test('a wiped store is detected and the progress comes back from the server', { 
   t.after(async () => { await browser.close(); await server.close(); });
   const { learner, page } = await enrolledLearner(server, browser, 'wiped@example.com', 'Wren Wiped');
   await finishCards(page);
-  await page.locator('#sync-status').click();
-  await page.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0');
+  await syncNow(page);
   const origin = server.url;
   await page.close();
 

@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
+const { enroll } = require('../lib/steps.js');
 
 const COURSE_DIR = path.join(ROOT, 'tests', 'fixtures', 'courses', 'safety-basics');
 
@@ -38,8 +39,7 @@ test('the player refuses altered bundles and bundles from an unknown publisher, 
 
   const learner = server.learner('field@example.com', 'Field Worker');
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}/#enroll=${learner.enrollment_code}`);
-  await page.getByRole('button', { name: 'Enroll this device' }).click();
+  await enroll(page, server.url, learner.enrollment_code);
   await page.getByText('No courses on this device yet.').waitFor();
   await server.stop('SIGKILL');
 
