@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const { TrailpackServer } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { axeSerious, shot } = require('../lib/audit.js');
+const { enroll, signInToConsole, syncNow } = require('../lib/steps.js');
 
 function peopleCsv() {
   const lines = ['email,name,team,site,groups'];
@@ -26,14 +27,6 @@ function peopleCsv() {
   return lines.join('\n') + '\n';
 }
 
-async function signIn(page, url, email, password) {
-  await page.goto(`${url}/admin/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation').waitFor();
-}
-
 async function audited(page, name) {
   assert.deepEqual(await axeSerious(page), [], `axe on the ${name} screen`);
   await shot(page, name);
@@ -46,7 +39,7 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     t.after(async () => { await browser.close(); await server.close(); });
     const admin = await browser.context.newPage();
     await admin.setViewportSize({ width: 1280, height: 900 });
-    await signIn(admin, server.url, server.admin.email, server.admin.password);
+    await signInToConsole(admin, server.url, server.admin.email, server.admin.password);
 
     // Two depots.
     for (const name of ['Depot North', 'Depot South']) {
@@ -126,8 +119,7 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     // Learner 07 enrolls her phone, goes offline and completes the course, then syncs.
     const code = (await server.api('POST', `/api/v1/admin/users/${ida.id}/enrollment-codes`, { token })).json.code;
     const phone = await browser.context.newPage();
-    await phone.goto(`${server.url}/#enroll=${code}`);
-    await phone.getByRole('button', { name: 'Enroll this device' }).click();
+    await enroll(phone, server.url, code);
     await phone.getByRole('heading', { name: 'Workplace safety basics' }).waitFor();
     await phone.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0');
     // Her home shows the course as assigned, with its due date (from the last sync).
@@ -153,8 +145,7 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     await phone.waitForFunction(() => Number(document.querySelector('#sync-status').dataset.unsynced) > 0);
     assert.equal((await server.statementsOf(ida.id)).length, 0, 'nothing reached the server while offline');
     await browser.context.setOffline(false);
-    await phone.locator('#sync-status').click();
-    await phone.waitForFunction(() => document.querySelector('#sync-status').dataset.unsynced === '0', null, { timeout: 30000 });
+    await syncNow(phone);
 
     // The dashboard for Depot North and the course: 46 assigned, 1 started, 1 completed.
     await admin.goto(`${server.url}/admin/#/dashboard?group=${north.id}&course=safety-basics`);
@@ -189,7 +180,7 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     assert.deepEqual([southRow.assigned, southRow.started, southRow.completed], [4, 0, 0], 'her completion is not in the manager\'s figures');
     const manager = await browser.context.newPage();
     await manager.setViewportSize({ width: 1280, height: 900 });
-    await signIn(manager, server.url, 'sam@example.com', 'manager-pass-1');
+    await signInToConsole(manager, server.url, 'sam@example.com', 'manager-pass-1');
     await manager.getByRole('navigation').getByRole('link', { name: 'People' }).click();
     await manager.getByRole('link', { name: 'Learner 47' }).waitFor();
     assert.equal(await manager.getByText('Learner 07').count(), 0);
@@ -200,5 +191,8 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     await manager.goto(`${server.url}/admin/#/learner/${ida.id}`);
     await manager.getByRole('alert').waitFor();
     assert.equal(await manager.getByText('Learner 07').count(), 0);
+    // The console's session is a bearer token in sessionStorage: the browser holds no
+    // cookie of ours that a forged cross-site request could carry.
+    assert.deepEqual(await browser.context.cookies(), [], 'the console and the app set no cookie');
     assert.deepEqual(browser.errors, []);
   });
