@@ -194,7 +194,8 @@ async function sync() {
   let acks = ((await appGet('reminders')) || []).map((r) => r.id).slice(0, 50);
   let last = null;
   for (let page = 0; page < 1000; page++) {
-    const body = { protocol: 1, cursor };
+    // skip_own: what this device pushed is already here; only other sources come down.
+    const body = { protocol: 1, cursor, skip_own: true };
     if (acks.length) body.ack_reminders = acks;
     const res = await authed('/api/v1/sync/pull', { method: 'POST', body });
     acks = [];

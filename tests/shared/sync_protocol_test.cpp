@@ -106,6 +106,7 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     CHECK(r->protocol == 1);
     CHECK(r->cursor == 0);
     CHECK(r->limit == kMaxPullStatements);
+    CHECK_FALSE(r->skip_own);
   }
   SECTION("values within the limits") {
     auto r = parse_pull_request({{"protocol", 1}, {"cursor", 123456789012LL}, {"limit", 1}});
@@ -118,6 +119,8 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     CHECK(acks->ack_reminders == std::vector<std::string>{"r-7QJ3K9M2X4PA", "r_2"});
     CHECK(parse_pull_request(json::object())->ack_reminders.empty());
     CHECK(parse_pull_request({{"ack_reminders", std::vector<std::string>(200, "r-1")}}));
+    CHECK(parse_pull_request({{"skip_own", true}})->skip_own);
+    CHECK_FALSE(parse_pull_request({{"skip_own", false}})->skip_own);
   }
   SECTION("errors") {
     pull_refused({{"cursor", -1}}, "cursor", "must be at least 0");
@@ -128,6 +131,7 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     pull_refused({{"limit", 1001}}, "limit", "must be at most 1000");
     pull_refused({{"protocol", 2}}, "protocol", "protocol 2 is not supported");
     pull_refused({{"since", 0}}, "since", "unknown field");
+    pull_refused({{"skip_own", 1}}, "skip_own", "expected true or false, found a number");
     pull_refused({{"ack_reminders", "r-1"}}, "ack_reminders", "expected an array of strings, found a string");
     pull_refused({{"ack_reminders", {"r-1", ""}}}, "ack_reminders[1]", "expected a non-empty string");
     pull_refused({{"ack_reminders", {"r-1", "r 2"}}}, "ack_reminders[1]", "is not a reminder id");

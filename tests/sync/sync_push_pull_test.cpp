@@ -2,7 +2,10 @@
 // outcomes), pull (cursor paging), limits and gzip.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "http/gzip.hpp"
 #include "test_helpers.hpp"
@@ -352,6 +355,71 @@ TEST_CASE("sync pull: a second device of the same learner receives the first dev
   auto sams = pull(srv, sam, 0);
   REQUIRE(sams.status == 200);
   CHECK(body_json(sams)["statements"].size() == 3);
+}
+
+TEST_CASE("sync pull: skip_own leaves out what the calling device pushed, page by page", "[sync][pull]") {
+  TestServer srv;
+  Device phone = srv.enroll_learner("lea@example.com", "Lea");
+  Device tablet = srv.enroll_learner("lea@example.com", "Lea");
+  const auto first = batch(phone, 1, 5);
+  const auto from_tablet = batch(tablet, 100, 3, 'b');
+  const auto later = batch(phone, 6, 2);
+  REQUIRE(body_json(push(srv, phone, first))["stored"] == 5);
+  REQUIRE(body_json(push(srv, tablet, from_tablet))["stored"] == 3);
+  REQUIRE(body_json(push(srv, phone, later))["stored"] == 2);
+  auto pull_own = [&](const Device& d, std::int64_t cursor, std::optional<int> limit, bool skip) {
+    json body = {{"protocol", 1}, {"cursor", cursor}, {"skip_own", skip}};
+    if (limit) body["limit"] = *limit;
+    auto res = srv.post("/api/v1/sync/pull", body.dump(), TestServer::bearer(d.access_token));
+    REQUIRE(res.status == 200);
+    return body_json(res);
+  };
+  auto ids = [](const json& page) {
+    std::vector<std::string> out;
+    for (const auto& st : page["statements"]) out.push_back(st["id"].get<std::string>());
+    return out;
+  };
+  auto ids_of = [](const std::vector<json>& list) {
+    std::vector<std::string> out;
+    for (const auto& st : list) out.push_back(st["id"].get<std::string>());
+    return out;
+  };
+
+  // Without skip_own the phone gets all ten, its own included (the default, as before).
+  CHECK(pull_own(phone, 0, {}, false)["statements"].size() == 10);
+  // With it, only the tablet's three; the tablet only the phone's seven.
+  const json mine = pull_own(phone, 0, {}, true);
+  CHECK(ids(mine) == ids_of(from_tablet));
+  CHECK(mine["more"] == false);
+  auto phone_ids = ids_of(first);
+  for (const auto& id : ids_of(later)) phone_ids.push_back(id);
+  CHECK(ids(pull_own(tablet, 0, {}, true)) == phone_ids);
+
+  // Paging: the phone's own rows count towards each page of 2 and move the cursor on
+  // (a page may carry none), so the walk takes the same 5 pages as without skip_own, ends
+  // on the same cursor, and brings exactly the tablet's three.
+  std::vector<std::string> walked;
+  std::int64_t cursor = 0;
+  int pages = 0;
+  for (bool more = true; more && pages < 20; ++pages) {
+    const json page = pull_own(phone, cursor, 2, true);
+    CHECK(page["statements"].size() <= 2);
+    for (const auto& id : ids(page)) walked.push_back(id);
+    cursor = page["cursor"].get<std::int64_t>();
+    more = page["more"].get<bool>();
+  }
+  CHECK(pages == 5);
+  CHECK(walked == ids_of(from_tablet));
+  CHECK(cursor == pull_own(phone, 0, {}, false)["cursor"].get<std::int64_t>());
+  // Nothing new: the cursor stays, no statement comes.
+  const json idle = pull_own(phone, cursor, {}, true);
+  CHECK(idle["statements"].empty());
+  CHECK(idle["cursor"] == cursor);
+
+  // What the tablet pushes after that cursor arrives on the next pull.
+  const auto newer = batch(tablet, 200, 1, 'c');
+  REQUIRE(body_json(push(srv, tablet, newer))["stored"] == 1);
+  CHECK(ids(pull_own(phone, cursor, {}, true)) == ids_of(newer));
 }
 
 TEST_CASE("sync pull: a client that accepts gzip gets a gzip body", "[sync][pull]") {

@@ -69,12 +69,13 @@ json push_response(const std::vector<PushOutcome>& outcomes, std::int64_t cursor
 Result<PullRequest> parse_pull_request(const json& body) {
   return read_json_checked<PullRequest>("invalid_pull", [&] {
     JsonReader r(body, "");
-    r.only({"protocol", "cursor", "limit", "ack_reminders"});
+    r.only({"protocol", "cursor", "limit", "ack_reminders", "skip_own"});
     PullRequest p;
     p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
     if (p.protocol != kProtocolVersion) r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported");
     p.cursor = r.integer_or("cursor", 0, 0, INT64_MAX);
     p.limit = static_cast<std::size_t>(r.integer_or("limit", kMaxPullStatements, 1, kMaxPullStatements));
+    p.skip_own = r.boolean_or("skip_own", false);
     p.ack_reminders = r.strings_or_empty("ack_reminders");
     if (p.ack_reminders.size() > kMaxReminderAcks)
       r.fail("ack_reminders", "at most " + std::to_string(kMaxReminderAcks) + " ids, found " + std::to_string(p.ack_reminders.size()));

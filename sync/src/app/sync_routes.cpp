@@ -41,12 +41,17 @@ void register_sync_routes(Router& router, App& app) {
     std::int64_t cursor = parsed->cursor;
     bool more = false;
     app.db().read([&](db::Connection& c) {
-      auto rows = c.query("SELECT seq, body, stored_ms FROM statements WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                          {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1)});
+      // skip_own: the statements this device pushed are already on it (a catch-up after
+      // weeks offline would otherwise download everything it just uploaded). They count
+      // towards the page and move the cursor on, but their bodies are not sent.
+      const std::string own = parsed->skip_own ? p.device_id : std::string();
+      auto rows = c.query("SELECT seq, CASE WHEN device_id = $4 THEN NULL ELSE body END, stored_ms FROM statements "
+                          "WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                          {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1), own});
       more = rows.size() > parsed->limit;
       if (more) rows.pop_back();
       for (const auto& r : rows) {
-        statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
+        if (!r.is_null(1)) statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
         cursor = r.i64(0);
       }
     });

@@ -53,6 +53,7 @@ struct PullRequest {
   std::int64_t cursor = 0;
   std::size_t limit = kMaxPullStatements;
   std::vector<std::string> ack_reminders;  ///< reminders the device has shown: not sent again
+  bool skip_own = false;  ///< leave out the statements the calling device pushed (it has them)
 };
 
 Result<PullRequest> parse_pull_request(const nlohmann::json& body);
