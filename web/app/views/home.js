@@ -20,8 +20,7 @@ export async function renderHome() {
   const dueLine = (courseId) => {
     const a = assigned[courseId];
     if (!a) return null;
-    if (a.status === 'completed' || a.completed_at) return h('span', { class: 'due' }, t('home.assigned'));
-    if (!a.due_at) return h('span', { class: 'due' }, t('home.assigned'));
+    if (a.status === 'completed' || a.completed_at || !a.due_at) return h('span', { class: 'due' }, t('home.assigned'));
     const late = a.due_at < Date.now();
     return h('span', { class: late ? 'due overdue' : 'due' }, t(late ? 'home.overdue' : 'home.due', { date: fmt.date(a.due_at) }));
   };
