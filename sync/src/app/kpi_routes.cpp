@@ -492,6 +492,20 @@ std::string last_sync_cte() {
          "FROM scope s LEFT JOIN devices d ON d.user_id = s.user_id GROUP BY s.user_id) ";
 }
 
+// The answers the server's re-scoring disputed, stored in the period (not voided), as a
+// CTE to insert after with_scope's. MATERIALIZED, so that both SQLite and PostgreSQL
+// start from the few flagged rows (the partial index kpi_statements_flagged) and join
+// the scope to them: joined the other way round, SQLite walked every statement of
+// every learner in scope (2.1 s at 2,000,000 statements, against a few ms).
+std::string flagged_cte(const Scope& s, Sql& q) {
+  std::string cte = ", flagged AS MATERIALIZED (SELECT st.id, st.user_id, st.course_id, st.object_id, st.timestamp_ms, "
+                    "st.stored_ms, st.score_scaled, st.rescore_flag FROM statements st WHERE st.rescore_flag IS NOT NULL "
+                    "AND st.voided = 0 AND st.stored_ms >= " + q.p(s.filters.period.from) + " AND st.stored_ms < " +
+                    q.p(s.filters.period.to);
+  if (!s.filters.course.empty()) cte += " AND st.course_id = " + q.p(s.filters.course);
+  return cte + ") ";
+}
+
 // How late the scope's statements arrived over the last kNowcastDays days (by arrival).
 kpi::LagCdf recent_lag(App& app, const Scope& s) {
   const std::int64_t today = kpi::day_of(s.now);
@@ -551,11 +565,12 @@ Response sync_health(App& app, const Request& req, const Scope& s) {
   }
   lag.mean_lag_ms = kpi::mean(static_cast<double>(lag.lag_sum_ms), lag.statements);
   // Answers the server's re-scoring disputed, stored in the period.
+  Scope unfiltered_course = s;
+  unfiltered_course.filters.course.clear();  // the sync table counts every course, as before
   Sql qf;
   std::string sf = kpi_api::with_scope(s, qf);
-  const std::string from = qf.p(s.filters.period.from), to = qf.p(s.filters.period.to);
-  sf += "SELECT COUNT(*) FROM statements st JOIN scope s ON s.user_id = st.user_id WHERE st.rescore_flag IS NOT NULL AND "
-        "st.stored_ms >= " + from + " AND st.stored_ms < " + to + " AND st.voided = 0";
+  sf.insert(sf.size() - 1, flagged_cte(unfiltered_course, qf));
+  sf += "SELECT COUNT(*) FROM flagged f JOIN scope s ON s.user_id = f.user_id";
   const auto flagged_rows = query(app, sf, qf.params);
   const std::int64_t flagged = flagged_rows.empty() ? 0 : flagged_rows[0].i64(0);
 
@@ -630,13 +645,10 @@ Response flags(App& app, const Request& req, const Scope& s) {
   const std::int64_t offset = kpi_api::int_param(req, "offset", 0, 0, 10'000'000);
   Sql q;
   std::string sql = kpi_api::with_scope(s, q);
-  const std::string from = q.p(s.filters.period.from), to = q.p(s.filters.period.to);
-  std::string course_cond;
-  if (!s.filters.course.empty()) course_cond = " AND st.course_id = " + q.p(s.filters.course);
-  sql += "SELECT st.id, st.user_id, u.name, st.course_id, st.object_id, st.timestamp_ms, st.stored_ms, st.score_scaled, st.rescore_flag "
-         "FROM statements st JOIN scope s ON s.user_id = st.user_id JOIN users u ON u.id = st.user_id "
-         "WHERE st.rescore_flag IS NOT NULL AND st.voided = 0 AND st.stored_ms >= " + from + " AND st.stored_ms < " + to + course_cond +
-         " ORDER BY st.stored_ms DESC, st.id LIMIT " + q.p(limit + 1) + " OFFSET " + q.p(offset);
+  sql.insert(sql.size() - 1, flagged_cte(s, q));
+  sql += "SELECT f.id, f.user_id, u.name, f.course_id, f.object_id, f.timestamp_ms, f.stored_ms, f.score_scaled, f.rescore_flag "
+         "FROM flagged f JOIN scope s ON s.user_id = f.user_id JOIN users u ON u.id = f.user_id "
+         "ORDER BY f.stored_ms DESC, f.id LIMIT " + q.p(limit + 1) + " OFFSET " + q.p(offset);
   Table t;
   t.columns = {"statement_id", "user_id", "name", "course_id", "question", "timestamp", "stored", "device_score", "flag"};
   bool more = false;
