@@ -19,7 +19,7 @@ const { BenchServer, freePort } = require('../lib/trailpack_server.js');
 
 const PLAN = {
   smoke: { clients: 4, batchesPerClient: 2, devices: 8, latencySeconds: 2, learners: 4 },
-  quick: { clients: 64, batchesPerClient: 6, devices: 200, latencySeconds: 30, learners: 20 },
+  quick: { clients: 64, batchesPerClient: 3, devices: 200, latencySeconds: 20, learners: 20 },
   full: { clients: 64, batchesPerClient: 20, devices: 200, latencySeconds: 60, learners: 20 },
 };
 const BATCH = 100;
