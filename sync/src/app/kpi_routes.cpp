@@ -93,8 +93,13 @@ Response engagement(App& app, const Request& req, const Scope& s) {
   const bool join_scope = by != kpi::Dimension::course;
   const auto courses = courses_in(app, s);
 
+  // PostgreSQL: `assigned` MATERIALIZED. Inlined, the planner saw the cross join's
+  // output sorted by course and merge-joined kpi_learner_course on course_id alone,
+  // re-reading each course's rows for every learner (2,000 learners: 418 ms; 25 ms
+  // materialized and hash-joined on both keys). Not for the other KPI queries: there it
+  // made PostgreSQL slower, and SQLite's plans rely on the CTE being inlined.
   Sql q;
-  std::string sql = kpi_api::with_scope(s, q);
+  std::string sql = kpi_api::with_scope(s, q, s.postgres);
   const std::string from = q.p(s.filters.period.from), to = q.p(s.filters.period.to);
   sql += "SELECT " + dim + ", COUNT(*), "
          "COALESCE(SUM(CASE WHEN p.started_ms < " + to + " THEN 1 ELSE 0 END), 0), "

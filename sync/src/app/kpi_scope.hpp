@@ -42,6 +42,7 @@ struct Filters {
 
 struct Scope {
   std::string org_id;
+  bool postgres = false;            ///< the server's database (the SQL differs in one hint)
   bool whole_org = false;           ///< an admin without a group filter
   std::vector<std::string> groups;  ///< otherwise: learners who are members of one of these
   Filters filters;
@@ -66,7 +67,8 @@ std::vector<std::string> visible_groups(db::Connection& c, const Principal& who)
 /// "WITH scope AS (...), assigned AS (...) ": `scope(user_id, team, site, job_role)` is
 /// the active learners in scope passing the learner filters; `assigned(user_id,
 /// course_id)` comes from assigned_pairs().
-std::string with_scope(const Scope& scope, Sql& sql);
+/// `materialize_assigned`: ask the planner to compute `assigned` once (see engagement).
+std::string with_scope(const Scope& scope, Sql& sql, bool materialize_assigned = false);
 
 /// THE definition of "assigned" for every KPI: the SQL of a relation (user_id,
 /// course_id) over the CTE `scope`, restricted to the course filter: the current learner
