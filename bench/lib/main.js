@@ -16,10 +16,12 @@ const MiB = 1024 * 1024;
 
 function point(sys, label) { return sys && sys.points ? sys.points.find((p) => p.label === label) : null; }
 
+function measured(value) { return value !== null && value !== undefined && !Number.isNaN(value); }
+
 function report(results, printTable = defaultPrint) {
   const targets = [];
   // A figure that could not be measured (no sample) is never a met target.
-  const target = (bench, name, value, limit, met, unit = '') => targets.push({ bench, name, value, limit, met: value !== null && value !== undefined && !Number.isNaN(value) && met, unit });
+  const target = (bench, name, value, limit, met, unit = '') => targets.push({ bench, name, value, limit, met: measured(value) && met, unit });
 
   if (results.store) {
     const s = results.store;
@@ -121,7 +123,7 @@ function report(results, printTable = defaultPrint) {
 }
 
 function targetValue(t) {
-  if (t.value === null || t.value === undefined || Number.isNaN(t.value)) return 'not measured';
+  if (!measured(t.value)) return 'not measured';
   return t.unit === '×' ? t.value.toFixed(2) + '×' : Math.round(t.value) + t.unit;
 }
 

@@ -31,6 +31,15 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
 }
 
+constexpr TimeMs kDayMs = 86'400'000;
+
+// The UTC day of `ms` (floor, also before 1970) and the milliseconds into it.
+std::int64_t day_of(TimeMs ms, TimeMs& time_of_day) {
+  const std::int64_t day = ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+  time_of_day = ms - day * kDayMs;
+  return day;
+}
+
 unsigned days_in_month(std::int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -61,8 +70,8 @@ bool expect(std::string_view s, std::size_t& i, char c) {
 }  // namespace
 
 std::string format_timestamp(TimeMs ms) {
-  std::int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-  std::int64_t rem = ms - days * 86400000;
+  TimeMs rem = 0;
+  const std::int64_t days = day_of(ms, rem);
   std::int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -198,9 +207,8 @@ std::optional<TimeMs> parse_duration(std::string_view s) {
 }
 
 TimeMs add_months(TimeMs ms, int months) {
-  constexpr TimeMs kDayMs = 86'400'000;
-  const std::int64_t day = ms >= 0 ? ms / kDayMs : (ms - kDayMs + 1) / kDayMs;
-  const TimeMs time_of_day = ms - day * kDayMs;
+  TimeMs time_of_day = 0;
+  const std::int64_t day = day_of(ms, time_of_day);
   std::int64_t y;
   unsigned m, d;
   civil_from_days(day, y, m, d);

@@ -300,7 +300,7 @@ Round refresh_round(App& app, const std::string& user_id, std::int64_t now) {
       if (d.o->def.recur_months && *d.o->def.recur_months > 0) {
         // Completion + N months, even when that is already past (a certificate that expired
         // before it was assigned is due again now).
-        const std::int64_t opens = add_months(d.completed_at, static_cast<int>(*d.o->def.recur_months));
+        const std::int64_t opens = trailpack::add_months(d.completed_at, static_cast<int>(*d.o->def.recur_months));
         insert_row(c, d.o->def, user_id, {d.o->row.course_id, d.o->row.mandatory, d.o->row.path_position}, d.o->row.cycle + 1, opens);
         ++round.opened;
       }

@@ -21,9 +21,6 @@ namespace trailpack::server::assignments {
 
 inline constexpr std::int64_t kDayMs = 86400000;
 
-/// Recertification cycles move by calendar months: the core's trailpack::add_months.
-using trailpack::add_months;
-
 /// One row of learner_assignments.
 struct LearnerAssignment {
   std::string id;

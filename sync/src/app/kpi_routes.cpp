@@ -99,7 +99,7 @@ Response engagement(App& app, const Request& req, const Scope& s) {
   // materialized and hash-joined on both keys). Not for the other KPI queries: there it
   // made PostgreSQL slower, and SQLite's plans rely on the CTE being inlined.
   Sql q;
-  std::string sql = kpi_api::with_scope(s, q, s.postgres);
+  std::string sql = kpi_api::with_scope(s, q, {}, s.postgres);
   const std::string from = q.p(s.filters.period.from), to = q.p(s.filters.period.to);
   sql += "SELECT " + dim + ", COUNT(*), "
          "COALESCE(SUM(CASE WHEN p.started_ms < " + to + " THEN 1 ELSE 0 END), 0), "
@@ -494,21 +494,21 @@ Response comments(App& app, const Request& req, const Scope& s) {
 // Per learner in scope: the last push of any of their devices (0: never).
 std::string last_sync_cte() {
   return ", last_sync AS (SELECT s.user_id, COALESCE(MAX(d.last_push_ms), 0) AS last_ms, COUNT(d.id) AS devices "
-         "FROM scope s LEFT JOIN devices d ON d.user_id = s.user_id GROUP BY s.user_id) ";
+         "FROM scope s LEFT JOIN devices d ON d.user_id = s.user_id GROUP BY s.user_id)";
 }
 
-// The answers the server's re-scoring disputed, stored in the period (not voided), as a
-// CTE to insert after with_scope's. MATERIALIZED, so that both SQLite and PostgreSQL
+// The answers the server's re-scoring disputed, stored in the period (not voided; of
+// `course` when given), as a CTE for with_scope. MATERIALIZED, so that both SQLite and PostgreSQL
 // start from the few flagged rows (the partial index kpi_statements_flagged) and join
 // the scope to them: joined the other way round, SQLite walked every statement of
 // every learner in scope (2.1 s at 2,000,000 statements, against a few ms).
-std::string flagged_cte(const Scope& s, Sql& q) {
+std::string flagged_cte(const Scope& s, Sql& q, const std::string& course) {
   std::string cte = ", flagged AS MATERIALIZED (SELECT st.id, st.user_id, st.course_id, st.object_id, st.timestamp_ms, "
                     "st.stored_ms, st.score_scaled, st.rescore_flag FROM statements st WHERE st.rescore_flag IS NOT NULL "
                     "AND st.voided = 0 AND st.stored_ms >= " + q.p(s.filters.period.from) + " AND st.stored_ms < " +
                     q.p(s.filters.period.to);
-  if (!s.filters.course.empty()) cte += " AND st.course_id = " + q.p(s.filters.course);
-  return cte + ") ";
+  if (!course.empty()) cte += " AND st.course_id = " + q.p(course);
+  return cte + ")";
 }
 
 // How late the scope's statements arrived over the last kNowcastDays days (by arrival).
@@ -530,8 +530,7 @@ Response sync_health(App& app, const Request& req, const Scope& s) {
   const std::int64_t today = kpi::day_of(now);
   // Learners and their last sync.
   Sql q;
-  std::string sql = kpi_api::with_scope(s, q);
-  sql.insert(sql.size() - 1, last_sync_cte());
+  std::string sql = kpi_api::with_scope(s, q, last_sync_cte());
   sql += "SELECT l.last_ms, l.devices FROM last_sync l";
   std::int64_t learners = 0, with_device = 0, synced_day = 0, synced_week = 0, stale = 0, never = 0;
   for (const auto& r : query(app, sql, q.params)) {
@@ -570,11 +569,9 @@ Response sync_health(App& app, const Request& req, const Scope& s) {
   }
   lag.mean_lag_ms = kpi::mean(static_cast<double>(lag.lag_sum_ms), lag.statements);
   // Answers the server's re-scoring disputed, stored in the period.
-  Scope unfiltered_course = s;
-  unfiltered_course.filters.course.clear();  // the sync table counts every course, as before
+  // Every course: the sync table is not about one course.
   Sql qf;
-  std::string sf = kpi_api::with_scope(s, qf);
-  sf.insert(sf.size() - 1, flagged_cte(unfiltered_course, qf));
+  std::string sf = kpi_api::with_scope(s, qf, flagged_cte(s, qf, {}));
   sf += "SELECT COUNT(*) FROM flagged f JOIN scope s ON s.user_id = f.user_id";
   const auto flagged_rows = query(app, sf, qf.params);
   const std::int64_t flagged = flagged_rows.empty() ? 0 : flagged_rows[0].i64(0);
@@ -604,8 +601,7 @@ Response devices(App& app, const Request& req, const Scope& s) {
   const std::int64_t limit = kpi_api::int_param(req, "limit", 100, 1, 1000);
   const std::int64_t offset = kpi_api::int_param(req, "offset", 0, 0, 10'000'000);
   Sql q;
-  std::string sql = kpi_api::with_scope(s, q);
-  sql.insert(sql.size() - 1, last_sync_cte());
+  std::string sql = kpi_api::with_scope(s, q, last_sync_cte());
   // Stalest first: never synced, then the oldest last push.
   sql += "SELECT u.id, u.name, u.email, u.team, u.site, u.job_role, d.id, d.name, d.created_ms, d.last_push_ms, d.last_pull_ms, "
          "l.last_ms FROM last_sync l JOIN users u ON u.id = l.user_id LEFT JOIN devices d ON d.user_id = l.user_id "
@@ -649,8 +645,7 @@ Response flags(App& app, const Request& req, const Scope& s) {
   const std::int64_t limit = kpi_api::int_param(req, "limit", 100, 1, 1000);
   const std::int64_t offset = kpi_api::int_param(req, "offset", 0, 0, 10'000'000);
   Sql q;
-  std::string sql = kpi_api::with_scope(s, q);
-  sql.insert(sql.size() - 1, flagged_cte(s, q));
+  std::string sql = kpi_api::with_scope(s, q, flagged_cte(s, q, s.filters.course));
   sql += "SELECT f.id, f.user_id, u.name, f.course_id, f.object_id, f.timestamp_ms, f.stored_ms, f.score_scaled, f.rescore_flag "
          "FROM flagged f JOIN scope s ON s.user_id = f.user_id JOIN users u ON u.id = f.user_id "
          "ORDER BY f.stored_ms DESC, f.id LIMIT " + q.p(limit + 1) + " OFFSET " + q.p(offset);

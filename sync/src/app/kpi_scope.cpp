@@ -154,7 +154,7 @@ std::string assigned_pairs(const Scope& scope, Sql& sql) {
   return q;
 }
 
-std::string with_scope(const Scope& scope, Sql& sql, bool materialize_assigned) {
+std::string with_scope(const Scope& scope, Sql& sql, const std::string& more_ctes, bool materialize_assigned) {
   const Filters& f = scope.filters;
   std::string where = "u.org_id = " + sql.p(scope.org_id) + " AND u.role = 'learner' AND u.active = 1";
   if (!f.team.empty()) where += " AND u.team = " + sql.p(f.team);
@@ -163,7 +163,8 @@ std::string with_scope(const Scope& scope, Sql& sql, bool materialize_assigned) 
   if (!scope.whole_org)
     where += " AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id IN (" + sql.list(scope.groups) + "))";
   std::string out = "WITH scope AS (SELECT u.id AS user_id, u.team, u.site, u.job_role FROM users u WHERE " + where + "), ";
-  out += std::string("assigned AS ") + (materialize_assigned ? "MATERIALIZED " : "") + "(" + assigned_pairs(scope, sql) + ") ";
+  out += std::string("assigned AS ") + (materialize_assigned ? "MATERIALIZED " : "") + "(" + assigned_pairs(scope, sql) + ")" +
+         more_ctes + " ";
   return out;
 }
 

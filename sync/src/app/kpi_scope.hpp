@@ -67,8 +67,9 @@ std::vector<std::string> visible_groups(db::Connection& c, const Principal& who)
 /// "WITH scope AS (...), assigned AS (...) ": `scope(user_id, team, site, job_role)` is
 /// the active learners in scope passing the learner filters; `assigned(user_id,
 /// course_id)` comes from assigned_pairs().
+/// `more_ctes`: further CTEs (", name AS (...)") that may use scope and assigned.
 /// `materialize_assigned`: ask the planner to compute `assigned` once (see engagement).
-std::string with_scope(const Scope& scope, Sql& sql, bool materialize_assigned = false);
+std::string with_scope(const Scope& scope, Sql& sql, const std::string& more_ctes = {}, bool materialize_assigned = false);
 
 /// THE definition of "assigned" for every KPI: the SQL of a relation (user_id,
 /// course_id) over the CTE `scope`, restricted to the course filter: the current learner
