@@ -190,14 +190,17 @@ async function sync() {
   post({ phase: 'pull' });
   const status = await queuedCall('status', {});
   let cursor = status.pull_cursor || 0;
-  // Reminders already kept on this device are acknowledged, so the server stops sending them.
-  let acks = ((await appGet('reminders')) || []).map((r) => r.id).slice(0, 50);
+  // Reminders kept on this device and not yet acknowledged are acknowledged once, with
+  // the first page, so the server stops sending them (and the console shows them as seen).
+  let acks = ((await appGet('reminders')) || []).filter((r) => !r.acked).map((r) => r.id).slice(0, 50);
+  const acked = new Set();
   let last = null;
   for (let page = 0; page < 1000; page++) {
     // skip_own: what this device pushed is already here; only other sources come down.
     const body = { protocol: 1, cursor, skip_own: true };
     if (acks.length) body.ack_reminders = acks;
     const res = await authed('/api/v1/sync/pull', { method: 'POST', body });
+    for (const id of acks) acked.add(id);
     acks = [];
     if (res.statements.length || res.cursor !== cursor) {
       await queuedCall('sync.ingest', { statements: res.statements, cursor: res.cursor });
@@ -209,10 +212,11 @@ async function sync() {
   }
   // What the learner is assigned (due dates) and new reminders, for the home screen offline.
   if (last && Array.isArray(last.assignments)) await appPut('assignments', last.assignments);
-  if (last && Array.isArray(last.reminders) && last.reminders.length) {
-    const kept = (await appGet('reminders')) || [];
+  const fresh = last && Array.isArray(last.reminders) ? last.reminders : [];
+  if (fresh.length || acked.size) {
+    const kept = ((await appGet('reminders')) || []).map((r) => (acked.has(r.id) ? { ...r, acked: true } : r));
     const known = new Set(kept.map((r) => r.id));
-    await appPut('reminders', kept.concat(last.reminders.filter((r) => !known.has(r.id))).slice(-20));
+    await appPut('reminders', kept.concat(fresh.filter((r) => !known.has(r.id))).slice(-20));
   }
   const final = await queuedCall('status', {});
   // New courses or versions on offer: refresh the catalogue (sizes) for the home screen.

@@ -126,6 +126,33 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     await phone.reload();
     await phone.locator('.course .due').first().waitFor();
     assert.match(await phone.locator('.course .due').first().innerText(), /^Due [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
+
+    // A reminder from the admin: on her home after the next sync, acknowledged once at the
+    // sync after that (the console then shows it as seen), and not acknowledged again.
+    const pulls = [];
+    browser.context.on('request', (r) => { if (r.url().endsWith('/api/v1/sync/pull')) pulls.push(r.postDataJSON()); });
+    const syncAndWait = async () => {
+      const pulled = browser.context.waitForEvent('response', (r) => r.url().endsWith('/api/v1/sync/pull'));
+      await phone.locator('#sync-status').click();
+      await pulled;
+      await phone.waitForFunction(() => !document.querySelector('#sync-status').classList.contains('busy'));
+    };
+    const message = 'Please finish Workplace safety basics this week';
+    const sent = await server.api('POST', '/api/v1/admin/reminders', { token, body: { learner_id: ida.id, course_id: 'safety-basics', message } });
+    assert.equal(sent.status, 201, JSON.stringify(sent.json));
+    await syncAndWait();
+    await phone.reload();  // (starting, the app syncs again: that may be the acknowledging pull)
+    await phone.locator('.today .reminder', { hasText: message }).waitFor();
+    await syncAndWait();
+    await syncAndWait();
+    const acked = pulls.map((b) => (b.ack_reminders || []).includes(sent.json.id));
+    assert.equal(acked.filter(Boolean).length, 1, `acknowledged once: ${JSON.stringify(pulls)}`);
+    assert.equal(acked[acked.length - 1], false, 'not acknowledged again');
+    const all = pulls.flatMap((b) => b.ack_reminders || []);
+    assert.equal(new Set(all).size, all.length, 'no reminder is acknowledged twice');
+    const listed = (await server.api('GET', `/api/v1/admin/reminders?learner=${ida.id}`, { token })).json.reminders;
+    assert.ok(listed.find((r) => r.id === sent.json.id).acked_ms > 0, 'the server recorded the acknowledgement');
+    await phone.locator('.today .reminder', { hasText: message }).waitFor();
     await browser.context.setOffline(true);
     await phone.getByRole('link', { name: 'Start' }).click();
     await phone.getByRole('button', { name: 'Mark as done and continue' }).click();
