@@ -395,22 +395,33 @@ TEST_CASE("sync pull: skip_own leaves out what the calling device pushed, page b
   for (const auto& id : ids_of(later)) phone_ids.push_back(id);
   CHECK(ids(pull_own(tablet, 0, {}, true)) == phone_ids);
 
-  // Paging: the phone's own rows count towards each page of 2 and move the cursor on
-  // (a page may carry none), so the walk takes the same 5 pages as without skip_own, ends
-  // on the same cursor, and brings exactly the tablet's three.
-  std::vector<std::string> walked;
+  // Paging: the phone's own rows are passed over, so each page of 2 is full but the last
+  // (2 + 1: two pages), and the last page's cursor is past the phone's own last two.
+  // The tablet's walk over the phone's seven: 2 + 2 + 2 + 1, its own three passed over.
+  auto walk = [&](const Device& d, std::int64_t& cursor) {
+    std::vector<std::string> walked;
+    int pages = 0;
+    for (bool more = true; more && pages < 20; ++pages) {
+      const json page = pull_own(d, cursor, 2, true);
+      CHECK(page["statements"].size() == (page["more"].get<bool>() ? 2U : page["statements"].size()));
+      CHECK_FALSE(page["statements"].empty());
+      for (const auto& id : ids(page)) walked.push_back(id);
+      cursor = page["cursor"].get<std::int64_t>();
+      more = page["more"].get<bool>();
+    }
+    return std::make_pair(walked, pages);
+  };
   std::int64_t cursor = 0;
-  int pages = 0;
-  for (bool more = true; more && pages < 20; ++pages) {
-    const json page = pull_own(phone, cursor, 2, true);
-    CHECK(page["statements"].size() <= 2);
-    for (const auto& id : ids(page)) walked.push_back(id);
-    cursor = page["cursor"].get<std::int64_t>();
-    more = page["more"].get<bool>();
-  }
-  CHECK(pages == 5);
+  const auto [walked, pages] = walk(phone, cursor);
+  CHECK(pages == 2);
   CHECK(walked == ids_of(from_tablet));
-  CHECK(cursor == pull_own(phone, 0, {}, false)["cursor"].get<std::int64_t>());
+  const std::int64_t end = pull_own(phone, 0, {}, false)["cursor"].get<std::int64_t>();
+  CHECK(cursor == end);
+  std::int64_t tablet_cursor = 0;
+  const auto [tablet_walked, tablet_pages] = walk(tablet, tablet_cursor);
+  CHECK(tablet_pages == 4);
+  CHECK(tablet_walked == phone_ids);
+  CHECK(tablet_cursor == end);
   // Nothing new: the cursor stays, no statement comes.
   const json idle = pull_own(phone, cursor, {}, true);
   CHECK(idle["statements"].empty());

@@ -42,17 +42,22 @@ void register_sync_routes(Router& router, App& app) {
     bool more = false;
     app.db().read([&](db::Connection& c) {
       // skip_own: the statements this device pushed are already on it (a catch-up after
-      // weeks offline would otherwise download everything it just uploaded). They count
-      // towards the page and move the cursor on, but their bodies are not sent.
+      // weeks offline would otherwise download everything it just uploaded). They are
+      // passed over: a page holds up to `limit` statements from other sources, and the
+      // last page's cursor moves past the device's own statements after them.
       const std::string own = parsed->skip_own ? p.device_id : std::string();
-      auto rows = c.query("SELECT seq, CASE WHEN device_id = $4 THEN NULL ELSE body END, stored_ms FROM statements "
-                          "WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      auto rows = c.query("SELECT seq, body, stored_ms FROM statements "
+                          "WHERE user_id = $1 AND seq > $2 AND (device_id IS NULL OR device_id <> $4) ORDER BY seq LIMIT $3",
                           {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1), own});
       more = rows.size() > parsed->limit;
       if (more) rows.pop_back();
       for (const auto& r : rows) {
-        if (!r.is_null(1)) statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
+        statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
         cursor = r.i64(0);
+      }
+      if (!more && !own.empty()) {
+        const auto last = c.query("SELECT MAX(seq) FROM statements WHERE user_id = $1 AND seq > $2", {p.user_id, cursor});
+        if (!last.empty() && !last[0].is_null(0)) cursor = last[0].i64(0);
       }
     });
     // Completion is re-projected on the last page only: by then the device has pushed.
