@@ -222,7 +222,7 @@ TEST_CASE("reminders: a cold evaluation is reminded once it opens, unless answer
 
 TEST_CASE("reminders: the webhook gets each reminder signed, retried with backoff until it answers 2xx", "[sync][reminders]") {
   Receiver receiver;
-  TestServer srv([&](server::Config& c) {
+  TestServer srv({}, [&](server::Config& c) {
     c.webhook_url = receiver.url();
     c.webhook_secret = "s3cret";
     c.webhook_timeout_ms = 2000;
@@ -275,7 +275,7 @@ TEST_CASE("reminders: the webhook gets each reminder signed, retried with backof
 TEST_CASE("reminders: a webhook that hangs times out, and one that keeps failing is given up after 6 attempts",
           "[sync][reminders]") {
   Receiver receiver;
-  TestServer srv([&](server::Config& c) {
+  TestServer srv({}, [&](server::Config& c) {
     c.webhook_url = receiver.url();
     c.webhook_timeout_ms = 300;
   });

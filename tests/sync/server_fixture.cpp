@@ -9,9 +9,6 @@ namespace trailpack::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TestServer::TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits)
-    : TestServer(limits, configure) {}
-
 TestServer::TestServer(server::ServerLimits limits, const std::function<void(server::Config&)>& configure) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("trailpack-test-" + std::to_string(rd()));

@@ -33,8 +33,6 @@ class TestServer {
  public:
   /// `configure` adjusts the server's configuration before it starts (CORS origins...).
   explicit TestServer(server::ServerLimits limits = {}, const std::function<void(server::Config&)>& configure = {});
-  /// The same, configuration first (webhook URL, ...).
-  explicit TestServer(const std::function<void(server::Config&)>& configure, server::ServerLimits limits = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

@@ -10,44 +10,23 @@ namespace server = trailpack::server;
 
 namespace {
 
-// TestServer has no web root; this is the same wiring with one (a real server on a free
-// port over TCP, a fresh SQLite database), kept here so the shared fixture stays as is.
+fs::path make_site(const fs::path& dir) {
+  const fs::path web = dir / "web";
+  write_text(web / "index.html", "<!doctype html><title>Trailpack</title>");
+  write_text(web / "app.js", "console.log('app');");
+  write_text(web / "admin" / "index.html", "<!doctype html><title>Console</title>");
+  write_text(dir / "secret.txt", "outside the web root");
+  return web;
+}
+
+// The test server with a web root of three files, and a secret file beside the root.
 struct WebServer {
   TempDir dir;
-  fs::path web;
-  std::unique_ptr<server::Router> router = std::make_unique<server::Router>();
-  std::unique_ptr<server::HttpServer> http;
-  std::unique_ptr<server::App> app;
-  std::thread thread;
-  std::string url;
+  fs::path web = make_site(dir.path);
+  TestServer server{{}, [this](server::Config& c) { c.web_root = web.string(); }};
 
-  WebServer() {
-    web = dir.path / "web";
-    write_text(web / "index.html", "<!doctype html><title>Trailpack</title>");
-    write_text(web / "app.js", "console.log('app');");
-    write_text(web / "admin" / "index.html", "<!doctype html><title>Console</title>");
-    write_text(dir.path / "secret.txt", "outside the web root");
-    server::Config cfg;
-    cfg.database = (dir.path / "server.db").string();
-    cfg.web_root = web.string();
-    cfg.log_level = "error";
-    http = std::make_unique<server::HttpServer>(*router, server::ServerLimits{});
-    const unsigned short port = http->listen("127.0.0.1", 0);
-    url = "http://127.0.0.1:" + std::to_string(port);
-    cfg.public_url = url;
-    server::set_log_level("error");
-    app = std::make_unique<server::App>(cfg);
-    server::register_routes(*router, *app);
-    thread = std::thread([this] { http->run(2); });
-  }
-  ~WebServer() {
-    http->stop();
-    thread.join();
-    http.reset();
-    app.reset();
-  }
   server::ClientResponse get(const std::string& path, const std::map<std::string, std::string>& headers = {}) {
-    return server::http_request("GET", url + path, {}, headers, 10);
+    return server.get(path, headers);
   }
 };
 

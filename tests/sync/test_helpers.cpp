@@ -83,6 +83,20 @@ std::string basic_auth(const std::string& key, const std::string& secret) {
   return "Basic " + base64_encode(key + ":" + secret);
 }
 
+XapiClientServer::XapiClientServer(const std::string& scope) {
+  auto [key, secret] = srv.app().create_xapi_client("content", {scope});
+  auth = basic_auth(key, secret);
+}
+
+server::ClientResponse XapiClientServer::call(const std::string& method, const std::string& path, const std::string& body,
+                                              const std::map<std::string, std::string>& extra, const std::string& authorization) {
+  auto h = xapi_headers(authorization.empty() ? auth : authorization);
+  for (const auto& [k, v] : extra) h[k] = v;
+  return srv.request(method, path, body, h);
+}
+
+std::string quoted_sha1(const std::string& content) { return "\"" + server::crypto::sha1_hex(content) + "\""; }
+
 std::int64_t count_statements(TestServer& srv) { return count_statements_where(srv, "1 = 1"); }
 
 std::int64_t count_statements_where(TestServer& srv, const std::string& where_sql, const std::vector<std::string>& params) {

@@ -40,6 +40,19 @@ server::ClientResponse pull(TestServer& srv, const Device& d, std::int64_t curso
 std::map<std::string, std::string> xapi_headers(const std::string& authorization, const std::string& version = "1.0.3");
 std::string basic_auth(const std::string& key, const std::string& secret);
 
+/// The test server with an xAPI client of one scope, for the xAPI document resources
+/// (state, profiles): `call` sends the client's credentials (or `authorization`) and
+/// the version header, plus `extra` headers.
+struct XapiClientServer {
+  explicit XapiClientServer(const std::string& scope);
+  server::ClientResponse call(const std::string& method, const std::string& path, const std::string& body = {},
+                              const std::map<std::string, std::string>& extra = {}, const std::string& authorization = {});
+  TestServer srv;
+  std::string auth;
+};
+/// An xAPI document's ETag: its SHA-1 in quotes.
+std::string quoted_sha1(const std::string& content);
+
 /// Rows in the statements table (what is really stored, voided or not).
 std::int64_t count_statements(TestServer& srv);
 std::int64_t count_statements_where(TestServer& srv, const std::string& where_sql, const std::vector<std::string>& params = {});

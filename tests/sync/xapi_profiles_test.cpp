@@ -6,32 +6,19 @@
 
 #include <thread>
 
-#include "crypto.hpp"
 #include "test_helpers.hpp"
 #include "trailpack/time.hpp"
 
 using namespace trailpack::test;
 using nlohmann::json;
-using trailpack::server::ClientResponse;
 
 namespace {
 
 const std::string kActivity = "http://example.com/activities/course-1";
 const json kAgent = {{"objectType", "Agent"}, {"mbox", "mailto:ann@example.com"}};
 
-struct Lrs {
-  TestServer srv;
-  std::string auth;
-  Lrs() {
-    auto [k, s] = srv.app().create_xapi_client("content", {"profile"});
-    auth = basic_auth(k, s);
-  }
-  ClientResponse call(const std::string& method, const std::string& path, const std::string& body = {},
-                      std::map<std::string, std::string> extra = {}, const std::string& authorization = {}) {
-    auto h = xapi_headers(authorization.empty() ? auth : authorization);
-    for (auto& [k, v] : extra) h[k] = v;
-    return srv.request(method, path, body, h);
-  }
+struct Lrs : XapiClientServer {
+  Lrs() : XapiClientServer("profile") {}
 };
 
 std::string activity_profile(const std::string& profile_id) {
@@ -45,8 +32,6 @@ std::string agent_profile(const std::string& profile_id, const json& agent = kAg
   if (!profile_id.empty()) q += "&profileId=" + url_encode(profile_id);
   return q;
 }
-
-std::string quoted_sha1(const std::string& content) { return "\"" + trailpack::server::crypto::sha1_hex(content) + "\""; }
 
 }  // namespace
 
