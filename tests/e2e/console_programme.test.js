@@ -187,6 +187,19 @@ test('a programme: 50 people imported, a depot assigned a course, a learner comp
     assert.equal(csv.length, 2, 'one course row');
     assert.deepEqual(csv[1].slice(1, 7), cells.slice(0, 6), 'the CSV export is the table on screen');
     await audited(admin, 'console-dashboard-filtered');
+    // On a phone (390 px) the charts are drawn for that width: their text stays legible,
+    // and nothing makes the page wider than the screen.
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await admin.reload();
+    await engagement.locator('tbody tr').first().waitFor();
+    const textPx = await admin.evaluate(() => [...document.querySelectorAll('svg.chart-svg')].map((s) => {
+      const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+      return Math.min(...[...s.querySelectorAll('text')].map((x) => parseFloat(getComputedStyle(x).fontSize) * scale));
+    }));
+    assert.ok(textPx.length >= 3 && Math.min(...textPx) >= 10, `chart text on a phone, px: ${textPx.map((x) => x.toFixed(1))}`);
+    assert.equal(await admin.evaluate(() => document.documentElement.scrollWidth), 390, 'the page is no wider than the phone');
+    await audited(admin, 'console-dashboard-phone');
+    await admin.setViewportSize({ width: 1280, height: 900 });
 
     // Reminders: the rules and the history.
     await admin.goto(`${server.url}/admin/#/reminders`);

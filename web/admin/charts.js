@@ -10,6 +10,14 @@ export const COLOURS = ['#0e5a4c', '#8a4b00', '#3b4fa0', '#9b2f5b'];
 let counter = 0;
 const uid = (p) => `${p}-${++counter}`;
 
+// Charts are drawn for about the width they will be shown at, so that their text, scaled
+// with the drawing, stays near its CSS size: a fixed 720-unit drawing shown 300 px wide
+// on a phone would shrink 12 px labels to 5 px. Below 480 units, bar charts put each
+// category's label above its bars instead of beside them.
+export function drawingWidth(viewport = typeof window === 'undefined' ? 1280 : window.innerWidth) {
+  return Math.round(Math.min(720, Math.max(300, viewport - 80)));
+}
+
 /** A table: columns [{label, value(row) -> string|number|Node, numeric?}], rows. */
 export function dataTable(caption, columns, rows, attrs = {}) {
   return tableWrap(caption, h('table', attrs,
@@ -36,8 +44,13 @@ function figure(caption, chart, table, open) {
 export function barChart(opts) {
   const { caption, categories, series, format } = opts;
   const max = opts.max || Math.max(1e-9, ...series.flatMap((s) => s.values.map((v) => v || 0)));
-  const labelW = 250, barH = 16, gap = 6, groupGap = 14, width = 720, plotW = width - labelW - 70;
-  const groupH = series.length * (barH + 2) + groupGap;
+  const width = opts.width || drawingWidth();
+  const narrow = width < 480;
+  // Narrow: the label on its own line above the bars, which take the whole width.
+  const labelW = narrow ? 0 : Math.min(250, Math.round(width * 0.35)), labelLine = narrow ? 18 : 0;
+  const barH = 16, gap = 6, groupGap = 14, plotW = width - labelW - 56;
+  const groupH = labelLine + series.length * (barH + 2) + groupGap;
+  const legendStep = Math.min(190, Math.floor((width - labelW) / Math.max(1, series.length)));
   const legendH = series.length > 1 ? 24 : 0;
   const height = Math.max(40, legendH + categories.length * groupH + gap);
   const titleId = uid('t'), descId = uid('d');
@@ -45,18 +58,23 @@ export function barChart(opts) {
   const nodes = [svg('title', { id: titleId }, caption), svg('desc', { id: descId }, summary || 'No data.')];
   if (series.length > 1) {
     series.forEach((s, si) => {
-      nodes.push(svg('rect', { x: labelW + si * 190, y: 4, width: 12, height: 12, fill: COLOURS[si % COLOURS.length] }));
-      nodes.push(svg('text', { x: labelW + si * 190 + 18, y: 15, class: 'chart-text' }, s.name));
+      nodes.push(svg('rect', { x: labelW + si * legendStep, y: 4, width: 12, height: 12, fill: COLOURS[si % COLOURS.length] }));
+      nodes.push(svg('text', { x: labelW + si * legendStep + 18, y: 15, class: 'chart-text' }, s.name));
     });
   }
+  const maxChars = narrow ? Math.floor(width / 7) : 36;
   categories.forEach((c, ci) => {
     const y0 = legendH + ci * groupH + gap;
-    nodes.push(svg('text', { x: labelW - 8, y: y0 + (series.length * (barH + 2)) / 2 + 4, 'text-anchor': 'end', class: 'chart-text' },
-      c.length > 36 ? c.slice(0, 35) + '…' : c));
+    const label = c.length > maxChars ? c.slice(0, maxChars - 1) + '…' : c;
+    if (narrow) nodes.push(svg('text', { x: 0, y: y0 + 12, class: 'chart-text' }, label));
+    else {
+      nodes.push(svg('text', { x: labelW - 8, y: y0 + (series.length * (barH + 2)) / 2 + 4, 'text-anchor': 'end', class: 'chart-text' },
+        label));
+    }
     series.forEach((s, si) => {
       const v = s.values[ci];
       const w = v === null || v === undefined ? 0 : Math.max(1, (Math.min(v, max) / max) * plotW);
-      const y = y0 + si * (barH + 2);
+      const y = y0 + labelLine + si * (barH + 2);
       nodes.push(svg('rect', { x: labelW, y, width: plotW, height: barH, class: 'chart-track' }));
       if (w) nodes.push(svg('rect', { x: labelW, y, width: w, height: barH, fill: COLOURS[si % COLOURS.length] }));
       nodes.push(svg('text', { x: labelW + plotW + 6, y: y + barH - 4, class: 'chart-text' }, format(v)));
@@ -75,8 +93,8 @@ export function barChart(opts) {
  */
 export function columnChart(opts) {
   const { caption, labels, values, format } = opts;
-  const width = 640, height = 200, left = 40, bottom = 36, top = 10;
-  const plotW = width - left - 10, plotH = height - bottom - top;
+  const width = opts.width || Math.min(640, drawingWidth()), height = 200, left = 40, bottom = 36, top = 10;
+  const plotW = width - left - 22, plotH = height - bottom - top;  // room for the last label
   const max = Math.max(1, ...values);
   const colW = plotW / Math.max(1, values.length);
   const titleId = uid('t'), descId = uid('d');
@@ -87,7 +105,9 @@ export function columnChart(opts) {
     svg('line', { x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, class: 'chart-axis' }),
     svg('text', { x: left - 6, y: top + 10, 'text-anchor': 'end', class: 'chart-text small' }, format(max)),
     svg('text', { x: left - 6, y: top + plotH, 'text-anchor': 'end', class: 'chart-text small' }, '0')];
-  const every = opts.every || Math.max(1, Math.ceil(values.length / 8));
+  // At most one label per 55 units of width (10 on a wide screen, 4 on a phone); opts.every
+  // asks for more space between them, never less.
+  const every = Math.max(opts.every || 1, Math.ceil(values.length / Math.max(3, Math.floor(plotW / 55))));
   values.forEach((v, i) => {
     const hgt = (v / max) * plotH;
     const x = left + i * colW;
