@@ -111,6 +111,13 @@ TEST_CASE("sync push: the same id with different content is a conflict and the s
   CHECK(stored_body(srv, original["id"]) == before);
   CHECK(json::parse(stored_body(srv, original["id"]))["verb"]["id"] == kExperienced);
   CHECK(count_statements(srv) == 2);
+  // Sent twice in one batch, the changed statement is a conflict twice: the repeat shares
+  // the first one's fate instead of being a "duplicate" (which a client marks as synced).
+  auto twice = push(srv, d, {changed, changed});
+  REQUIRE(twice.status == 200);
+  CHECK(body_json(twice)["conflicts"] == 2);
+  CHECK(results_of(twice)[1]["status"] == "conflict");
+  CHECK(results_of(twice)[1]["error"] == "a different statement with this id is already stored");
 
   // Same id, same content with a different timestamp spelling of the same instant: duplicate.
   json respelled = original;
@@ -189,6 +196,10 @@ TEST_CASE("sync push: a learner cannot void another learner's statement", "[sync
   CHECK(results_of(res)[0]["status"] == "rejected");
   CHECK(results_of(res)[0]["error"] == "object: a learner can only void their own statements");
   CHECK(count_statements_where(srv, "id = $1 AND voided = 0", {sams["id"]}) == 1);
+  // Twice in one batch: rejected twice, with the same reason.
+  auto twice = results_of(push(srv, lea, {voiding, voiding}));
+  CHECK(twice[1]["status"] == "rejected");
+  CHECK(twice[1]["error"] == "object: a learner can only void their own statements");
 
   // Voiding one's own statement works and hides it from the learner's progress.
   json own = statement(lea, uuid_n(3), kCompleted, "urn:trailpack:course:demo:item:final");

@@ -239,11 +239,20 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
       for (auto& p : pending) {
         auto& o = out.outcomes[p.index];
         if (auto it = in_batch.find(o.id); it != in_batch.end()) {
-          o.status = xapi::comparable_form(it->second->body) == xapi::comparable_form(p.body) ? sync::PushStatus::duplicate
-                                                                                              : sync::PushStatus::conflict;
-          if (o.status == sync::PushStatus::conflict) {
+          // A repeat within the batch: the same content shares the first one's fate (a
+          // `duplicate` of a statement refused as a conflict or rejected would tell the
+          // client it is stored); different content is a conflict.
+          const auto& first = out.outcomes[it->second->index];
+          if (xapi::comparable_form(it->second->body) != xapi::comparable_form(p.body)) {
+            o.status = sync::PushStatus::conflict;
             o.error = "another statement in this batch has the same id with different content";
             failed = true;
+          } else if (first.status == sync::PushStatus::conflict || first.status == sync::PushStatus::rejected) {
+            o.status = first.status;
+            o.error = first.error;
+            failed = true;
+          } else {
+            o.status = sync::PushStatus::duplicate;
           }
           continue;
         }
