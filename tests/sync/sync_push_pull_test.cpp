@@ -444,6 +444,38 @@ TEST_CASE("sync pull: skip_own leaves out what the calling device pushed, page b
   CHECK(ids(pull_own(phone, cursor, {}, true)) == ids_of(newer));
 }
 
+TEST_CASE("sync pull: a page stops at 4 MiB of statements, so large statements make shorter pages", "[sync][pull][limits]") {
+  TestServer srv;
+  Device phone = srv.enroll_learner("lea@example.com", "Lea");
+  Device tablet = srv.enroll_learner("lea@example.com", "Lea");
+  // Twelve statements of 900 KiB (four fit in 4 MiB), then one of 5 MiB (more than a page
+  // on its own: it still comes, alone), then two small ones.
+  auto statements = batch(phone, 1, 15);
+  for (std::size_t i = 0; i < 13; ++i)
+    statements[i]["result"]["extensions"]["http://example.com/essay"] = std::string(i < 12 ? 900 * 1024 : 5 * 1024 * 1024, 'x');
+  for (std::size_t from = 0; from < statements.size();) {
+    const std::size_t n = from < 12 ? 4 : 1;
+    auto res = push(srv, phone, std::vector<json>(statements.begin() + static_cast<std::ptrdiff_t>(from),
+                                                  statements.begin() + static_cast<std::ptrdiff_t>(from + n)));
+    REQUIRE(res.status == 200);
+    from += n;
+  }
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> walked;
+  std::int64_t cursor = 0;
+  for (bool more = true; more && sizes.size() < 20;) {
+    const json page = body_json(pull(srv, tablet, cursor));
+    sizes.push_back(page["statements"].size());
+    for (const auto& st : page["statements"]) walked.push_back(st["id"]);
+    cursor = page["cursor"].get<std::int64_t>();
+    more = page["more"].get<bool>();
+  }
+  CHECK(sizes == std::vector<std::size_t>{4, 4, 4, 1, 2});
+  std::vector<std::string> expected;
+  for (const auto& st : statements) expected.push_back(st["id"]);
+  CHECK(walked == expected);
+}
+
 TEST_CASE("sync pull: a client that accepts gzip gets a gzip body", "[sync][pull]") {
   TestServer srv;
   Device d = srv.enroll_learner("lea@example.com", "Lea");

@@ -46,14 +46,28 @@ void register_sync_routes(Router& router, App& app) {
       // passed over: a page holds up to `limit` statements from other sources, and the
       // last page's cursor moves past the device's own statements after them.
       const std::string own = parsed->skip_own ? p.device_id : std::string();
-      auto rows = c.query("SELECT seq, body, stored_ms FROM statements "
-                          "WHERE user_id = $1 AND seq > $2 AND (device_id IS NULL OR device_id <> $4) ORDER BY seq LIMIT $3",
-                          {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1), own});
-      more = rows.size() > parsed->limit;
-      if (more) rows.pop_back();
-      for (const auto& r : rows) {
-        statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
-        cursor = r.i64(0);
+      // First the positions and sizes, then the bodies of what fits the page: `limit`
+      // statements and kMaxPullPageBytes of bodies at most (at least one statement), so a
+      // page's memory stays bounded however large the statements are.
+      const bool pg = app.db().dialect() == db::Dialect::postgres;
+      const auto sizes = c.query(std::string("SELECT seq, ") + (pg ? "octet_length(body)" : "length(CAST(body AS BLOB))") +
+                                     " FROM statements WHERE user_id = $1 AND seq > $2 AND (device_id IS NULL OR device_id <> $4) "
+                                     "ORDER BY seq LIMIT $3",
+                                 {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1), own});
+      std::size_t taken = 0, bytes = 0;
+      for (; taken < sizes.size() && taken < parsed->limit; ++taken) {
+        const auto size = static_cast<std::size_t>(sizes[taken].i64(1));
+        if (taken > 0 && bytes + size > sync::kMaxPullPageBytes) break;
+        bytes += size;
+      }
+      more = taken < sizes.size();
+      if (taken > 0) {
+        for (const auto& r : c.query("SELECT seq, body, stored_ms FROM statements WHERE user_id = $1 AND seq > $2 AND seq <= $3 "
+                                     "AND (device_id IS NULL OR device_id <> $4) ORDER BY seq",
+                                     {p.user_id, parsed->cursor, sizes[taken - 1].i64(0), own})) {
+          statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
+          cursor = r.i64(0);
+        }
       }
       if (!more && !own.empty()) {
         const auto last = c.query("SELECT MAX(seq) FROM statements WHERE user_id = $1 AND seq > $2", {p.user_id, cursor});

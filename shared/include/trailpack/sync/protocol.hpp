@@ -19,6 +19,10 @@ inline constexpr std::size_t kMaxPushStatements = 500;
 inline constexpr std::size_t kMaxPushBytes = 8 * 1024 * 1024;
 /// Most statements one pull page returns.
 inline constexpr std::size_t kMaxPullStatements = 1000;
+/// A pull page stops before the statement that would take its stored bodies past this
+/// (a page always holds at least one): large statements make shorter pages, not a reply
+/// of gigabytes.
+inline constexpr std::size_t kMaxPullPageBytes = 4 * 1024 * 1024;
 
 /// Capabilities this build speaks, announced by GET /api/v1/sync/hello (nothing negotiates them yet).
 std::vector<std::string> capabilities();
