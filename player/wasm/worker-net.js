@@ -62,28 +62,45 @@ async function request(server, path, { method = 'GET', token, body, raw } = {}) 
   return data;
 }
 
-// Calls the server with the device's access token; on 401 refreshes once and retries.
+// A refresh token works once: the server takes a second use as theft and revokes the
+// device's tokens. So one refresh at a time: calls that get a 401 together (a sync and a
+// download) share it, and a call whose token was replaced meanwhile retries with the new
+// one instead of refreshing again.
+let refreshing = null;
+function refreshAuth(server, stale) {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const current = await appGet('auth');
+      if (current.access_token !== stale.access_token) return current;  // already refreshed
+      let fresh;
+      try {
+        fresh = await request(server, '/api/v1/auth/refresh', { method: 'POST', body: { refresh_token: current.refresh_token } });
+      } catch (e) {
+        if (e.status === 401) {
+          await appPut('auth_state', 'signed_out');
+          throw engineError('signed_out', 'this device was signed out; enroll it again (your answers stay on the device)');
+        }
+        throw e;
+      }
+      const next = Object.assign({}, current, fresh);
+      await appPut('auth', next);
+      return next;
+    })().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+// Calls the server with the device's access token; on 401 refreshes (once) and retries.
 async function authed(path, options) {
   const server = await appGet('server');
-  let auth = await appGet('auth');
+  const auth = await appGet('auth');
   if (!server || !auth) throw engineError('not_enrolled', 'this device is not enrolled');
   try {
     return await request(server, path, Object.assign({}, options, { token: auth.access_token }));
   } catch (e) {
     if (e.status !== 401) throw e;
-    let fresh;
-    try {
-      fresh = await request(server, '/api/v1/auth/refresh', { method: 'POST', body: { refresh_token: auth.refresh_token } });
-    } catch (e2) {
-      if (e2.status === 401) {
-        await appPut('auth_state', 'signed_out');
-        throw engineError('signed_out', 'this device was signed out; enroll it again (your answers stay on the device)');
-      }
-      throw e2;
-    }
-    auth = Object.assign({}, auth, fresh);
-    await appPut('auth', auth);
-    return request(server, path, Object.assign({}, options, { token: auth.access_token }));
+    const fresh = await refreshAuth(server, auth);
+    return request(server, path, Object.assign({}, options, { token: fresh.access_token }));
   }
 }
 
