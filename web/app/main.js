@@ -79,13 +79,14 @@ function startSync() {
     try {
       const res = await state.engine.send('sync', {});
       state.offline = false;
-      state.status = res.status;
+      // The engine's status now, not the sync's: answers recorded while it ran are unsynced.
+      await refreshStatus();
       if (res.conflicts || res.rejected) showToast(t('error.generic', { message: `${res.conflicts + res.rejected} answers were refused by the server` }));
       return true;
     } catch (err) {
       state.offline = err.code === 'offline';
       if (err.code === 'signed_out') state.signedOut = true;
-      await refreshStatus();
+      try { await refreshStatus(); } catch (e) { /* the status bar keeps its last figures */ }
       return false;
     } finally {
       state.syncing = false;
