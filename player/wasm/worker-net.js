@@ -36,9 +36,16 @@ async function encodeBody(body) {
   return { payload: await new Response(stream).arrayBuffer(), headers: { 'content-encoding': 'gzip' } };
 }
 
+// An API call that has not answered in 2 minutes has stalled (a half-open connection
+// never fails on its own): it fails as offline, so the sync ends and is retried instead of
+// hanging until the app is closed. A 4 MiB pull page or an 8 MiB push takes well under
+// that on a slow 3G link. File downloads (raw) have no limit: a large video may take longer.
+const API_TIMEOUT_MS = 120000;
+
 async function request(server, path, { method = 'GET', token, body, raw } = {}) {
   let res;
   const encoded = body !== undefined ? await encodeBody(body) : { payload: undefined, headers: {} };
+  const signal = !raw && typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(API_TIMEOUT_MS) : undefined;
   try {
     res = await fetch(server + path, {
       method,
@@ -46,13 +53,17 @@ async function request(server, path, { method = 'GET', token, body, raw } = {}) 
         token ? { authorization: 'Bearer ' + token } : {}),
       body: encoded.payload,
       cache: 'no-store',
+      signal,
     });
   } catch (e) {
+    if (e && e.name === 'TimeoutError') throw engineError('offline', 'the server did not answer within 2 minutes');
     throw engineError('offline', 'the server cannot be reached');
   }
   if (raw && res.ok) return res;
   let data = null;
-  try { data = await res.json(); } catch (e) { /* not JSON */ }
+  try { data = await res.json(); } catch (e) {
+    if (e && e.name === 'TimeoutError') throw engineError('offline', 'the server did not answer within 2 minutes');
+  }
   if (!res.ok) {
     const err = data && data.error ? data.error : { code: 'http_' + res.status, message: res.statusText || ('HTTP ' + res.status) };
     const e = engineError(err.code, err.message, err.where);
