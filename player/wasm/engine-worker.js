@@ -32,6 +32,7 @@ importScripts('trailpack-engine.js', 'worker-net.js');
 
 let Module = null;
 let storage = null;       // "opfs" | "idbfs"
+let openConfig = null;    // what tp_open was given (IDBFS reopens with it)
 let profileLockRelease = null;
 let syncing = null;
 
@@ -67,13 +68,34 @@ function callRaw(method, args) {
 }
 
 function idbfsSync() {
-  return new Promise((resolve, reject) =>
-    Module.FS.syncfs(false, (err) => (err ? reject(engineError('storage_error', 'could not save to IndexedDB: ' + err)) : resolve())));
+  return new Promise((resolve, reject) => Module.FS.syncfs(false, (err) => {
+    if (!err) return resolve();
+    const full = /quota/i.test(String((err && err.name) || '') + ' ' + String(err));
+    reject(engineError(full ? 'storage_full' : 'storage_error', 'could not save to IndexedDB: ' + err));
+  }));
+}
+
+// On IDBFS the database lives in memory and each write is copied to IndexedDB after it.
+// When that copy fails (quota), the write is in memory only: the store goes back to what
+// IndexedDB holds, so that memory never holds more than the disk (otherwise the failed
+// answer would read as saved, and a retry would be refused as already answered).
+async function revertToIndexedDb() {
+  reply(Module.ccall('tp_close', 'number', [], []));
+  await new Promise((resolve, reject) =>
+    Module.FS.syncfs(true, (err) => (err ? reject(engineError('storage_error', 'could not reload from IndexedDB: ' + err)) : resolve())));
+  reply(Module.ccall('tp_open', 'number', ['string'], [JSON.stringify(openConfig)]));
 }
 
 async function call(method, args) {
   const r = callRaw(method, args);
-  if (r.wrote && storage === 'idbfs') await idbfsSync();
+  if (r.wrote && storage === 'idbfs') {
+    try {
+      await idbfsSync();
+    } catch (e) {
+      try { await revertToIndexedDb(); } catch (e2) { closeStore(); throw e2; }
+      throw e;
+    }
+  }
   return r.result;
 }
 
@@ -157,6 +179,7 @@ async function open({ profile, forceStorage }) {
     // IndexedDB transaction, so no journal is needed on disk.
     config = { path: '/idb/' + name, vfs: '', journal_mode: 'MEMORY', synchronous: 'OFF', exclusive: true };
   }
+  openConfig = config;
   const opened = reply(Module.ccall('tp_open', 'number', ['string'], [JSON.stringify(config)]));
   if (storage === 'idbfs') await idbfsSync();
   let persisted = false;

@@ -1,10 +1,13 @@
 // Browser storage faults: the store cleared behind the app's back (detected, restored
 // from the server), the storage quota exhausted (a clear message, nothing corrupted,
-// nothing confirmed lost), and two tabs of the same learner (one writer at a time).
+// nothing confirmed lost; on the IDBFS fallback, the refused write undone), and two tabs of the same learner (one writer at a time).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { TrailpackServer } = require('../lib/server.js');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { TrailpackServer, ROOT } = require('../lib/server.js');
 const { launch } = require('../lib/browser.js');
 const { enroll, syncNow } = require('../lib/steps.js');
 
@@ -105,6 +108,68 @@ test('an exhausted quota gives a clear message and corrupts nothing', { timeout:
   assert.equal(opened, 'true');
   await page.getByRole('button', { name: 'Mark as done and continue' }).click();
   await page.getByRole('heading', { name: 'Protective equipment', level: 1 }).waitFor();
+});
+
+// A copy of the site whose engine/fault-worker.js is the engine Worker with IndexedDB
+// writes that can be made to fail with QuotaExceededError (Chromium does not apply a quota
+// override to IndexedDB, so a real quota cannot be reached in a test).
+function siteWithFaultyIndexedDb(dir) {
+  const site = path.join(dir, 'site');
+  fs.cpSync(path.join(ROOT, 'build', 'site'), site, { recursive: true });
+  fs.writeFileSync(path.join(site, 'engine', 'fault-worker.js'), `
+let failing = false;
+self.addEventListener('message', (e) => {
+  if (e.data && e.data.type === '__fail_indexeddb_writes') { failing = e.data.on; e.stopImmediatePropagation(); self.postMessage({ id: e.data.id, result: failing }); }
+});
+const put = IDBObjectStore.prototype.put;
+IDBObjectStore.prototype.put = function (...args) {
+  if (failing) throw new DOMException('the quota is exhausted (test)', 'QuotaExceededError');
+  return put.apply(this, args);
+};
+importScripts('engine-worker.js');
+`);
+  return site;
+}
+
+test('IDBFS: a write that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
+  const server = await new TrailpackServer({ site: siteWithFaultyIndexedDb(scratch) }).setup();
+  const browser = await launch();
+  t.after(async () => { await browser.close(); await server.close(); fs.rmSync(scratch, { recursive: true, force: true }); });
+  const page = await browser.context.newPage();
+  await page.goto(server.url + '/icons/icon.svg');  // a same-origin page that is not the app
+  await page.evaluate(() => {
+    const w = new Worker('/engine/fault-worker.js');
+    let id = 0;
+    window.__send = (type, args) => new Promise((resolve) => {
+      const my = ++id;
+      const onMessage = (e) => { if (e.data.id === my) { w.removeEventListener('message', onMessage); resolve(e.data); } };
+      w.addEventListener('message', onMessage);
+      w.postMessage(Object.assign({ id: my, type, args }, args && args.__raw));
+    });
+  });
+  const send = (type, args) => page.evaluate(({ type, args }) => window.__send(type, args), { type, args });
+  const failWrites = (on) => send('__fail_indexeddb_writes', { __raw: { on } });
+  const opened = await send('open', { profile: 'quota-idbfs', forceStorage: 'idbfs' });
+  assert.equal(opened.result.storage, 'idbfs');
+  for (const key of ['a', 'b']) assert.equal((await send('call', { method: 'app.put', args: { key, value: 'kept ' + key } })).error, undefined);
+
+  await failWrites(true);
+  const refused = await send('call', { method: 'app.put', args: { key: 'answer', value: 'not saved' } });
+  assert.equal(refused.error && refused.error.code, 'storage_full', JSON.stringify(refused));
+  // The refused write is not in the store the engine answers from.
+  assert.equal((await send('call', { method: 'app.get', args: { key: 'answer' } })).result, null, 'the refused write is gone from memory too');
+  assert.equal((await send('call', { method: 'app.get', args: { key: 'a' } })).result, 'kept a');
+
+  // Storage works again: the same write goes through, and everything is on disk.
+  await failWrites(false);
+  assert.equal((await send('call', { method: 'app.put', args: { key: 'answer', value: 'saved' } })).error, undefined);
+  await send('close', {});
+  const reopened = await send('open', { profile: 'quota-idbfs', forceStorage: 'idbfs' });
+  assert.equal(reopened.result.integrity, 'ok');
+  for (const [key, value] of [['a', 'kept a'], ['b', 'kept b'], ['answer', 'saved']])
+    assert.equal((await send('call', { method: 'app.get', args: { key } })).result, value, key);
+  assert.deepEqual(browser.errors, []);
 });
 
 test('two tabs of the same learner: one writer at a time, no lost answers', { timeout: 240000 }, async (t) => {
