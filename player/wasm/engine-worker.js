@@ -30,6 +30,17 @@
 
 importScripts('trailpack-engine.js', 'worker-net.js');
 
+// Emscripten's IDBFS opens its IndexedDB transactions with the browser's default
+// durability, which Chromium (since 121) makes "relaxed": reported committed before it
+// reaches the disk. An answer shown as saved must survive a power cut, so this Worker's
+// transactions ask for "strict" unless they say otherwise.
+if (typeof IDBDatabase !== 'undefined') {
+  const transaction = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function strictTransaction(stores, mode, options) {
+    return transaction.call(this, stores, mode, Object.assign({ durability: 'strict' }, options));
+  };
+}
+
 let Module = null;
 let storage = null;       // "opfs" | "idbfs"
 let openConfig = null;    // what tp_open was given (IDBFS reopens with it)

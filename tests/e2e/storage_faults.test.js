@@ -111,7 +111,8 @@ test('an exhausted quota gives a clear message and corrupts nothing', { timeout:
 });
 
 // A copy of the site whose engine/fault-worker.js is the engine Worker with IndexedDB
-// writes that can be made to fail with QuotaExceededError (Chromium does not apply a quota
+// writes that can be made to fail with QuotaExceededError, and that records the
+// durability of the transactions they are made in (Chromium does not apply a quota
 // override to IndexedDB, so a real quota cannot be reached in a test).
 function siteWithFaultyIndexedDb(dir) {
   const site = path.join(dir, 'site');
@@ -121,8 +122,13 @@ let failing = false;
 self.addEventListener('message', (e) => {
   if (e.data && e.data.type === '__fail_indexeddb_writes') { failing = e.data.on; e.stopImmediatePropagation(); self.postMessage({ id: e.data.id, result: failing }); }
 });
+const durability = new Set();
+self.addEventListener('message', (e) => {
+  if (e.data && e.data.type === '__durability') { e.stopImmediatePropagation(); self.postMessage({ id: e.data.id, result: [...durability] }); }
+});
 const put = IDBObjectStore.prototype.put;
 IDBObjectStore.prototype.put = function (...args) {
+  durability.add(this.transaction.durability);
   if (failing) throw new DOMException('the quota is exhausted (test)', 'QuotaExceededError');
   return put.apply(this, args);
 };
@@ -131,7 +137,7 @@ importScripts('engine-worker.js');
   return site;
 }
 
-test('IDBFS: a write that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
+test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
   const server = await new TrailpackServer({ site: siteWithFaultyIndexedDb(scratch) }).setup();
   const browser = await launch();
@@ -169,6 +175,9 @@ test('IDBFS: a write that cannot reach IndexedDB is undone, so it neither reads 
   assert.equal(reopened.result.integrity, 'ok');
   for (const [key, value] of [['a', 'kept a'], ['b', 'kept b'], ['answer', 'saved']])
     assert.equal((await send('call', { method: 'app.get', args: { key } })).result, value, key);
+  // Every write went to IndexedDB in a transaction committed to disk ("strict"), not
+  // the "relaxed" default that may report a commit before the data reaches the disk.
+  assert.deepEqual((await send('__durability', {})).result, ['strict']);
   assert.deepEqual(browser.errors, []);
 });
 
