@@ -170,8 +170,14 @@ async function open({ profile, forceStorage }) {
   closeStore();
   await acquireProfileLock(profile || 'default');
   let config;
+  // OPFS can be present and still refused (a private window, a storage policy): then this
+  // browser has never stored anything there, and IndexedDB is used instead. Any later
+  // failure (the files held by another tab) is an error, never a switch to an empty store.
+  let root = null;
   if (forceStorage !== 'idbfs' && opfsAvailable()) {
-    const root = await navigator.storage.getDirectory();
+    try { root = await navigator.storage.getDirectory(); } catch (e) { root = null; }
+  }
+  if (root) {
     const dir = await root.getDirectoryHandle('trailpack', { create: true });
     const files = [];
     for (const suffix of ['', '-wal', '-journal']) {

@@ -110,11 +110,11 @@ test('an exhausted quota gives a clear message and corrupts nothing', { timeout:
   await page.getByRole('heading', { name: 'Protective equipment', level: 1 }).waitFor();
 });
 
-// A copy of the site whose engine/fault-worker.js is the engine Worker with IndexedDB
+// A copy of the site for storage faults: engine/fault-worker.js is the engine Worker with IndexedDB
 // writes that can be made to fail with QuotaExceededError, and that records the
 // durability of the transactions they are made in (Chromium does not apply a quota
 // override to IndexedDB, so a real quota cannot be reached in a test).
-function siteWithFaultyIndexedDb(dir) {
+function siteWithStorageFaults(dir) {
   const site = path.join(dir, 'site');
   fs.cpSync(path.join(ROOT, 'build', 'site'), site, { recursive: true });
   fs.writeFileSync(path.join(site, 'engine', 'fault-worker.js'), `
@@ -134,12 +134,17 @@ IDBObjectStore.prototype.put = function (...args) {
 };
 importScripts('engine-worker.js');
 `);
+  // And engine/no-opfs-worker.js: a browser where OPFS is there but refused.
+  fs.writeFileSync(path.join(site, 'engine', 'no-opfs-worker.js'), `
+StorageManager.prototype.getDirectory = () => Promise.reject(new DOMException('refused (test)', 'SecurityError'));
+importScripts('engine-worker.js');
+`);
   return site;
 }
 
 test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
-  const server = await new TrailpackServer({ site: siteWithFaultyIndexedDb(scratch) }).setup();
+  const server = await new TrailpackServer({ site: siteWithStorageFaults(scratch) }).setup();
   const browser = await launch();
   t.after(async () => { await browser.close(); await server.close(); fs.rmSync(scratch, { recursive: true, force: true }); });
   const page = await browser.context.newPage();
@@ -179,6 +184,23 @@ test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, s
   // the "relaxed" default that may report a commit before the data reaches the disk.
   assert.deepEqual((await send('__durability', {})).result, ['strict']);
   assert.deepEqual(browser.errors, []);
+});
+
+test('a browser that refuses OPFS stores in IndexedDB instead', { timeout: 120000 }, async (t) => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
+  const server = await new TrailpackServer({ site: siteWithStorageFaults(scratch) }).setup();
+  const browser = await launch();
+  t.after(async () => { await browser.close(); await server.close(); fs.rmSync(scratch, { recursive: true, force: true }); });
+  const page = await browser.context.newPage();
+  await page.goto(server.url + '/icons/icon.svg');
+  const opened = await page.evaluate(() => new Promise((resolve) => {
+    const w = new Worker('/engine/no-opfs-worker.js');
+    w.onmessage = (e) => resolve(e.data);
+    w.postMessage({ id: 1, type: 'open', args: { profile: 'no-opfs' } });
+  }));
+  assert.equal(opened.error, undefined, JSON.stringify(opened.error));
+  assert.equal(opened.result.storage, 'idbfs');
+  assert.equal(opened.result.integrity, 'ok');
 });
 
 test('two tabs of the same learner: one writer at a time, no lost answers', { timeout: 240000 }, async (t) => {
