@@ -74,7 +74,7 @@ TEST_CASE("push requests", "[sync][protocol]") {
     body["protocol"] = 2;
     push_refused(body, "protocol", "protocol 2 is not supported (this server speaks 1)");
     body["protocol"] = 0;
-    push_refused(body, "protocol", "must be at least 1");
+    push_refused(body, "protocol", "protocol 0 is not supported (this server speaks 1)");
     body["protocol"] = "1";
     push_refused(body, "protocol", "expected a whole number, found a string");
     body = push(1);
@@ -129,7 +129,8 @@ TEST_CASE("pull requests", "[sync][protocol]") {
     pull_refused({{"cursor", 18446744073709551615ULL}}, "cursor", "must be at most 9223372036854775807");
     pull_refused({{"limit", 0}}, "limit", "must be at least 1");
     pull_refused({{"limit", 1001}}, "limit", "must be at most 1000");
-    pull_refused({{"protocol", 2}}, "protocol", "protocol 2 is not supported");
+    pull_refused({{"protocol", 2}}, "protocol", "protocol 2 is not supported (this server speaks 1)");
+    pull_refused({{"protocol", 0}}, "protocol", "protocol 0 is not supported (this server speaks 1)");
     pull_refused({{"since", 0}}, "since", "unknown field");
     pull_refused({{"skip_own", 1}}, "skip_own", "expected true or false, found a number");
     pull_refused({{"ack_reminders", "r-1"}}, "ack_reminders", "expected an array of strings, found a string");

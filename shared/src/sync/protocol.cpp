@@ -20,15 +20,25 @@ const char* to_string(PushStatus s) {
   return "rejected";
 }
 
+namespace {
+
+// The request's protocol version: this server's, or a refusal that says which it speaks.
+int read_protocol(JsonReader& r) {
+  const auto v = r.integer_or("protocol", kProtocolVersion, INT32_MIN, INT32_MAX);
+  if (v != kProtocolVersion)
+    r.fail("protocol", "protocol " + std::to_string(v) + " is not supported (this server speaks " +
+                           std::to_string(kProtocolVersion) + ")");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
 Result<PushRequest> parse_push_request(const json& body) {
   return read_json_checked<PushRequest>("invalid_push", [&] {
     JsonReader r(body, "");
     r.only({"protocol", "device_id", "statements"});
     PushRequest p;
-    p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
-    if (p.protocol != kProtocolVersion)
-      r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported (this server speaks " +
-                             std::to_string(kProtocolVersion) + ")");
+    p.protocol = read_protocol(r);
     p.device_id = r.str("device_id");
     if (p.device_id.size() > 64) r.fail("device_id", "must be at most 64 characters");
     // Checked with has() first: at() would throw nlohmann's out_of_range, which has no path.
@@ -71,8 +81,7 @@ Result<PullRequest> parse_pull_request(const json& body) {
     JsonReader r(body, "");
     r.only({"protocol", "cursor", "limit", "ack_reminders", "skip_own"});
     PullRequest p;
-    p.protocol = static_cast<int>(r.integer_or("protocol", kProtocolVersion, 1, 1000));
-    if (p.protocol != kProtocolVersion) r.fail("protocol", "protocol " + std::to_string(p.protocol) + " is not supported");
+    p.protocol = read_protocol(r);
     p.cursor = r.integer_or("cursor", 0, 0, INT64_MAX);
     p.limit = static_cast<std::size_t>(r.integer_or("limit", kMaxPullStatements, 1, kMaxPullStatements));
     p.skip_own = r.boolean_or("skip_own", false);
