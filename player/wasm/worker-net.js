@@ -201,10 +201,19 @@ async function sync() {
   let pushed = 0, pulled = 0, conflicts = 0, rejected = 0;
   post({ phase: 'push' });
   // Push the outbox in batches; each batch is acknowledged only after the server stored it durably.
+  // 500 statements is the server's most per push; a batch over its 8 MiB (413) is halved.
+  let batch = 500;
   for (;;) {
-    const pending = await queuedCall('sync.pending', { limit: 500 });  // the server's most per push
+    const pending = await queuedCall('sync.pending', { limit: batch });
     if (!pending.statements.length) break;
-    const res = await authed('/api/v1/sync/push', { method: 'POST', body: { protocol: 1, device_id: pending.device_id, statements: pending.statements } });
+    let res;
+    try {
+      res = await authed('/api/v1/sync/push', { method: 'POST', body: { protocol: 1, device_id: pending.device_id, statements: pending.statements } });
+    } catch (e) {
+      if (e.status !== 413 || pending.statements.length === 1) throw e;
+      batch = Math.max(1, Math.floor(pending.statements.length / 2));
+      continue;
+    }
     const done = res.results.filter((r) => r.status === 'stored' || r.status === 'duplicate').map((r) => r.id);
     conflicts += res.conflicts || 0;
     rejected += res.rejected || 0;

@@ -69,3 +69,53 @@ test('an unreachable server is offline, and an error answer keeps its code', asy
   await assert.rejects(answering.request('http://server', '/api/v1/sync/pull', { method: 'POST', body: {} }),
     (e) => e.code === 'invalid_pull' && e.status === 400);
 });
+
+// A device whose outbox holds `count` statements, and a server that answers 413 to a push
+// of more than `maxPerPush` (its 8 MiB, reached by large statements).
+function syncWorld(count, maxPerPush) {
+  const outbox = Array.from({ length: count }, (_, i) => ({ id: `s-${i}`, synced: false }));
+  const settings = new Map([['server', 'http://server'], ['auth', { access_token: 'a', refresh_token: 'r' }]]);
+  const pushes = [];
+  const queuedCall = async (method, args) => {
+    switch (method) {
+      case 'sync.pending': return { device_id: 'd-1', statements: outbox.filter((s) => !s.synced).slice(0, args.limit).map((s) => ({ id: s.id })) };
+      case 'sync.ack': for (const s of outbox) if (args.ids.includes(s.id)) s.synced = true; return null;
+      case 'status': return { pull_cursor: 0 };
+      case 'app.get': return settings.has(args.key) ? settings.get(args.key) : null;
+      case 'app.put': settings.set(args.key, args.value); return null;
+      case 'courses.list': return [];
+      default: return null;
+    }
+  };
+  const fetch = async (url, options) => {
+    const p = new URL(url).pathname;
+    if (p === '/api/v1/sync/push') {
+      const body = JSON.parse(options.body);
+      pushes.push(body.statements.length);
+      if (body.statements.length > maxPerPush) return answer(413, JSON.stringify({ error: { code: 'too_large', message: 'the body is larger than 8 MiB' } }));
+      return answer(200, JSON.stringify({ results: body.statements.map((s) => ({ id: s.id, status: 'stored' })), cursor: 1 }));
+    }
+    if (p === '/api/v1/sync/pull') return answer(200, JSON.stringify({ statements: [], cursor: 0, more: false, assignments: [], reminders: [] }));
+    if (p === '/api/v1/courses') return answer(200, JSON.stringify({ courses: [] }));
+    return answer(404, '{}');
+  };
+  const worker = load(fetch, []);
+  worker.queuedCall = queuedCall;
+  worker.self.postMessage = () => {};
+  return { worker, outbox, pushes };
+}
+
+test('a push the server finds too large (413) is sent again in halves until it fits', async () => {
+  const { worker, outbox, pushes } = syncWorld(10, 3);
+  const result = await worker.sync();
+  assert.equal(result.pushed, 10);
+  assert.ok(outbox.every((s) => s.synced), 'every statement acknowledged');
+  assert.deepEqual(pushes, [10, 5, 2, 2, 2, 2, 2]);
+});
+
+test('a single statement too large to push fails the sync instead of looping', async () => {
+  const { worker, outbox, pushes } = syncWorld(2, 0);
+  await assert.rejects(worker.sync(), (e) => e.status === 413);
+  assert.deepEqual(pushes, [2, 1]);
+  assert.ok(outbox.every((s) => !s.synced));
+});
