@@ -1,5 +1,6 @@
 // Hostile input that used to crash or exhaust the server, and the checks made before a
-// body is received: JSON nested 100 000 deep (a stack overflow from one small push),
+// body is received: JSON nested 100 000 deep (a stack overflow from one small push, a
+// signature's payload or a stored State document),
 // numbers past a double's range, credentials refused before a large body is read, and
 // the budget for request bodies received at once (docs/http-api.md#limits).
 #include <catch2/catch.hpp>
@@ -7,6 +8,8 @@
 #include <thread>
 
 #include "test_helpers.hpp"
+#include "trailpack/crypto/sha256.hpp"
+#include "trailpack/encoding.hpp"
 
 using namespace trailpack::test;
 using nlohmann::json;
@@ -46,6 +49,48 @@ TEST_CASE("hostile input: a push nested 100 000 levels deep is 400 and the serve
                      TestServer::bearer(d.access_token));
   CHECK(ok.status == 200);
   CHECK(count_statements(srv) == 1);
+}
+
+TEST_CASE("hostile input: JSON nested 200 000 deep in a signature or a stored document is 400, and the server keeps serving",
+          "[sync][hostile]") {
+  TestServer srv;
+  Device d = srv.enroll_learner("deep@example.com", "Deep");
+  const auto h = TestServer::bearer(d.access_token);
+  std::map<std::string, std::string> xh = {{"x-experience-api-version", "1.0.3"}, {"authorization", h.at("authorization")}};
+  const std::string deep = "{\"a\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+
+  // A signed statement whose JWS payload is the deep document: the payload is compared
+  // with the statement, which recursed once per level.
+  json s = statement(d, uuid_n(7), "http://adlnet.gov/expapi/verbs/experienced", "urn:trailpack:course:x:item:y");
+  const std::string jws = trailpack::base64_encode(R"({"alg":"RS256"})", true) + "." + trailpack::base64_encode(deep, true) + "." +
+                          trailpack::base64_encode("sig", true);
+  s["attachments"] = json::array({{{"usageType", "http://adlnet.gov/expapi/attachments/signature"},
+                                   {"display", {{"en-US", "Signature"}}},
+                                   {"contentType", "application/octet-stream"},
+                                   {"length", static_cast<std::int64_t>(jws.size())},
+                                   {"sha2", trailpack::crypto::sha256_hex(jws)}}});
+  const std::string body = "--b\r\nContent-Type: application/json\r\n\r\n" + s.dump() +
+                           "\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n"
+                           "X-Experience-API-Hash: " + trailpack::crypto::sha256_hex(jws) + "\r\n\r\n" + jws + "\r\n--b--\r\n";
+  auto mh = xh;
+  mh["content-type"] = "multipart/mixed; boundary=b";
+  auto signed_res = srv.post("/xapi/statements", body, mh);
+  CHECK(signed_res.status == 400);
+  CHECK(error_message(signed_res).rfind("the signature's payload is not a JSON statement (not valid JSON (nested deeper than 100 levels", 0) == 0);
+  CHECK(srv.get("/livez").status == 200);
+  CHECK(count_statements(srv) == 0);
+
+  // A State document stored as it came (PUT does not parse), then merged by a POST.
+  const std::string state = "/xapi/activities/state?activityId=" + url_encode("http://example.com/a") + "&agent=" +
+                            url_encode(d.agent.dump()) + "&stateId=s";
+  auto jh = xh;
+  jh["content-type"] = "application/json";
+  REQUIRE(srv.request("PUT", state, deep, jh).status == 204);
+  auto merged = srv.request("POST", state, R"({"b":1})", jh);
+  CHECK(merged.status == 400);
+  CHECK(error_code(merged) == "invalid_document");
+  CHECK(srv.get("/livez").status == 200);
+  CHECK(srv.request("GET", state, {}, xh).body == deep);  // unchanged
 }
 
 TEST_CASE("hostile input: a number too large for a double is 400 invalid_json, not 500", "[sync][hostile]") {

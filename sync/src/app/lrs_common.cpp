@@ -11,6 +11,7 @@
 #include "http/multipart.hpp"
 #include "text.hpp"
 #include "trailpack/encoding.hpp"
+#include "trailpack/json_reader.hpp"
 #include "trailpack/uuid.hpp"
 #include "trailpack/xapi/statement.hpp"
 
@@ -258,8 +259,9 @@ json parse_agent(const std::string& text, const char* name, bool allow_group) {
   const std::string what = allow_group ? " must be a JSON Agent or identified Group" : " must be a JSON Agent";
   if (text.size() > kAgentParamLimit)
     throw HttpError{400, "invalid_parameter", std::string(name) + " is longer than " + std::to_string(kAgentParamLimit) + " bytes", name, {}};
-  json agent = json::parse(text, nullptr, false);
-  if (agent.is_discarded() || !agent.is_object()) throw HttpError{400, "invalid_parameter", name + what, name, {}};
+  auto parsed = parse_json_text(text);  // with the nesting limit
+  if (!parsed || !parsed->is_object()) throw HttpError{400, "invalid_parameter", name + what, name, {}};
+  json agent = std::move(parsed).value();
   auto valid = xapi::validate_actor(agent, name);
   if (!valid) throw HttpError{400, "invalid_parameter", name + what + " (" + valid.error().describe() + ")", name, {}};
   const bool group = agent.value("objectType", "") == "Group";

@@ -10,6 +10,7 @@
 #include "crypto.hpp"
 #include "http/multipart.hpp"
 #include "trailpack/encoding.hpp"
+#include "trailpack/json_reader.hpp"
 #include "trailpack/xapi/format.hpp"
 #include "trailpack/xapi/statement.hpp"
 
@@ -43,16 +44,23 @@ void check_signature(const json& statement, const std::string& jws, const std::s
   auto payload_text = base64_decode(payload_b64);
   auto signature = base64_decode(sig_b64);
   if (!header_text || !payload_text || !signature || signature->empty()) bad("the signature's JWS parts are not base64url", where);
-  json header = json::parse(*header_text, nullptr, false);
-  if (!header.is_object()) bad("the signature's JWS header is not a JSON object", where);
+  // Parsed with the nesting limit: the payload is compared with the statement below, and
+  // comparing (or copying) JSON nested 100,000 deep would overflow the stack.
+  auto header_json = parse_json_text(*header_text);
+  if (!header_json || !header_json->is_object()) bad("the signature's JWS header is not a JSON object", where);
+  const json header = std::move(header_json).value();
   const std::string alg = header.value("alg", "");
   int bits = 0;
   if (alg == "RS256") bits = 256;
   else if (alg == "RS384") bits = 384;
   else if (alg == "RS512") bits = 512;
   else bad("the signature's algorithm must be RS256, RS384 or RS512, not \"" + alg + "\"", where);
-  json payload = json::parse(*payload_text, nullptr, false);
-  if (!payload.is_object()) bad("the signature's payload is not a JSON statement", where);
+  auto payload_json = parse_json_text(*payload_text);
+  if (!payload_json || !payload_json->is_object())
+    bad("the signature's payload is not a JSON statement" +
+            (payload_json ? std::string() : " (" + payload_json.error().message + ")"),
+        where);
+  const json payload = std::move(payload_json).value();
   // The received statement without its signature attachment(s) must be the payload.
   json received = statement;
   if (received.contains("attachments") && received["attachments"].is_array()) {

@@ -231,9 +231,12 @@ Response put_or_post_document(App& app, Request& req, Kind kind, bool post) {
       if (!json_doc || media_type(existing->content_type) != "application/json")
         throw HttpError{400, "invalid_document", "POST merges JSON documents: both the stored document and the body must be application/json",
                         "Content-Type", {}};
-      json merged = json::parse(existing->content, nullptr, false);
-      if (!merged.is_object())
+      // PUT stores any body as it came; the stored document is parsed with the nesting limit
+      // (merging and writing JSON nested 100,000 deep would overflow the stack).
+      auto stored = parse_json_text(existing->content);
+      if (!stored || !stored->is_object())
         throw HttpError{400, "invalid_document", "POST merges JSON objects, and the stored document is not one", {}, {}};
+      json merged = std::move(stored).value();
       for (auto it = posted.begin(); it != posted.end(); ++it) merged[it.key()] = it.value();
       content = merged.dump();
       type = existing->content_type;

@@ -259,7 +259,10 @@ Response get_statements(App& app, Request& req) {
   if (auto more = req.query_param("more")) {
     if (req.query.size() > 1) throw HttpError{400, "invalid_parameter", "more cannot be combined with other parameters", "more", {}};
     auto decoded = base64_decode(*more);
-    json m = decoded ? json::parse(*decoded, nullptr, false) : json();
+    json m;
+    if (decoded) {
+      if (auto parsed = parse_json_text(*decoded)) m = std::move(parsed).value();
+    }
     bool valid = m.is_object() && m.contains("q") && m["q"].is_object() && m.contains("after") && m["after"].is_number_integer() &&
                  m["after"].get<std::int64_t>() > 0;
     if (valid)
