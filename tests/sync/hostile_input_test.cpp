@@ -93,6 +93,22 @@ TEST_CASE("hostile input: JSON nested 200 000 deep in a signature or a stored do
   CHECK(srv.request("GET", state, {}, xh).body == deep);  // unchanged
 }
 
+TEST_CASE("hostile input: a statement naming 50,000 activities is stored (PostgreSQL's lock table is not exhausted)",
+          "[sync][hostile]") {
+  TestServer srv;
+  Device d = srv.enroll_learner("many@example.com", "Many");
+  json s = statement(d, uuid_n(9), "http://adlnet.gov/expapi/verbs/experienced", "urn:trailpack:course:x:item:y");
+  json other = json::array();
+  for (int i = 0; i < 50000; ++i)
+    other.push_back({{"id", "http://example.com/a/" + std::to_string(i)}, {"definition", {{"name", {{"en", "A"}}}}}});
+  s["context"]["contextActivities"]["other"] = other;
+  auto res = push(srv, d, {s});
+  REQUIRE(res.status == 200);
+  CHECK(body_json(res)["results"][0]["status"] == "stored");
+  CHECK(count_statements(srv) == 1);
+  CHECK(srv.get("/livez").status == 200);
+}
+
 TEST_CASE("hostile input: a number too large for a double is 400 invalid_json, not 500", "[sync][hostile]") {
   TestServer srv;
   Device d = srv.enroll_learner("num@example.com", "Num");

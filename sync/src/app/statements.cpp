@@ -231,11 +231,18 @@ StoreOutcome App::store_statements(const Principal& who, std::vector<json> state
       }
       for (const auto& learner : learners) serialize_writers(c, learner);  // pg_advisory_xact_lock(hashtext(user_id))
       // Activity definitions are read, merged and written back below: one writer per
-      // activity at a time, locked in sorted order after the learners (no deadlock).
-      std::set<std::string> activities;
+      // activity at a time, locked in sorted order after the learners (no deadlock). The
+      // activities are locked by bucket (64 of them), not one by one: a single statement
+      // may name 50,000 activities, and PostgreSQL's lock table holds a few thousand locks
+      // for the whole server (past it, every transaction fails).
+      std::set<std::uint32_t> buckets;
       for (const auto& p : pending)
-        for (const auto& d : xapi::activity_definitions(p.body)) activities.insert(d.first);
-      for (const auto& a : activities) serialize_writers(c, "xapi-activity|" + a);
+        for (const auto& d : xapi::activity_definitions(p.body)) {
+          std::uint32_t h = 2166136261u;  // FNV-1a: the same bucket in every server process
+          for (unsigned char ch : d.first) h = (h ^ ch) * 16777619u;
+          buckets.insert(h % 64);
+        }
+      for (const auto b : buckets) serialize_writers(c, "xapi-activity-bucket|" + std::to_string(b));
       for (auto& p : pending) {
         auto& o = out.outcomes[p.index];
         if (auto it = in_batch.find(o.id); it != in_batch.end()) {
