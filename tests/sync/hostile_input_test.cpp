@@ -109,6 +109,42 @@ TEST_CASE("hostile input: a statement naming 50,000 activities is stored (Postgr
   CHECK(srv.get("/livez").status == 200);
 }
 
+TEST_CASE("hostile input: a Content-Type that is not UTF-8 text, or longer than 255 bytes, is 400 and nothing is stored",
+          "[sync][hostile]") {
+  TestServer srv;
+  Device d = srv.enroll_learner("types@example.com", "Types");
+  std::map<std::string, std::string> xh = {{"x-experience-api-version", "1.0.3"}, {"authorization", "Bearer " + d.access_token}};
+  const std::string state = "/xapi/activities/state?activityId=" + url_encode("http://example.com/a") + "&agent=" +
+                            url_encode(d.agent.dump()) + "&stateId=s";
+  for (const std::string type : {std::string("text/plain; x=\xff"), "text/" + std::string(300, 'x')}) {
+    auto h = xh;
+    h["content-type"] = type;
+    auto res = srv.request("PUT", state, "hello", h);
+    CHECK(res.status == 400);
+    CHECK(error_where(res) == "Content-Type");
+  }
+  CHECK(srv.request("GET", state, {}, xh).status == 404);
+
+  // An attachment part whose Content-Type holds a NUL byte.
+  const std::string data = "attached";
+  const std::string sha = trailpack::crypto::sha256_hex(data);
+  json s = statement(d, uuid_n(11), "http://adlnet.gov/expapi/verbs/experienced", "urn:trailpack:course:x:item:y");
+  s["attachments"] = json::array({{{"usageType", "http://example.com/usage"},
+                                   {"display", {{"en-US", "A"}}},
+                                   {"contentType", "text/plain"},
+                                   {"length", static_cast<std::int64_t>(data.size())},
+                                   {"sha2", sha}}});
+  const std::string body = "--b\r\nContent-Type: application/json\r\n\r\n" + s.dump() + "\r\n--b\r\nContent-Type: text/pl" +
+                           std::string(1, '\0') + "ain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: " + sha +
+                           "\r\n\r\n" + data + "\r\n--b--\r\n";
+  auto mh = xh;
+  mh["content-type"] = "multipart/mixed; boundary=b";
+  auto res = srv.post("/xapi/statements", body, mh);
+  CHECK(res.status == 400);
+  CHECK(error_where(res) == "part 2");
+  CHECK(count_statements(srv) == 0);
+}
+
 TEST_CASE("hostile input: a number too large for a double is 400 invalid_json, not 500", "[sync][hostile]") {
   TestServer srv;
   Device d = srv.enroll_learner("num@example.com", "Num");

@@ -87,6 +87,9 @@ bool bool_param(const Request& req, const char* name, bool fallback);
 nlohmann::json agent_param(const Request& req, const char* name, bool allow_group);
 /// Parses an agent given as JSON text (the same checks as agent_param).
 nlohmann::json parse_agent(const std::string& text, const char* name, bool allow_group);
+/// A Content-Type to store (a document's, an attachment part's): at most 255 bytes of
+/// UTF-8 without NUL, else 400 `code` naming `where`.
+std::string storable_content_type(const std::string& value, const std::string& code, const std::string& where);
 
 // ---------------------------------------------------------------- registration
 

@@ -255,6 +255,13 @@ bool bool_param(const Request& req, const char* name, bool fallback) {
   throw HttpError{400, "invalid_parameter", std::string(name) + " must be true or false", name, {}};
 }
 
+std::string storable_content_type(const std::string& value, const std::string& code, const std::string& where) {
+  if (value.size() > 255) throw HttpError{400, code, where + ": the Content-Type is longer than 255 bytes", where, {}};
+  if (!is_storable_text(value))
+    throw HttpError{400, code, where + ": the Content-Type is not UTF-8 text without NUL characters", where, {}};
+  return value;
+}
+
 json parse_agent(const std::string& text, const char* name, bool allow_group) {
   const std::string what = allow_group ? " must be a JSON Agent or identified Group" : " must be a JSON Agent";
   if (text.size() > kAgentParamLimit)

@@ -127,7 +127,8 @@ StatementsBody read_statements_body(const Request& req) {
     if (*actual != declared)
       throw HttpError{400, "invalid_multipart", where + ": the data does not match its X-Experience-API-Hash (it hashes to " + *actual + ")",
                       where, {}};
-    out.attachments[declared] = AttachmentData{part.header("content-type").value_or("application/octet-stream"), part.body};
+    out.attachments[declared] = AttachmentData{
+        storable_content_type(part.header("content-type").value_or("application/octet-stream"), "invalid_multipart", where), part.body};
   }
   return out;
 }

@@ -209,7 +209,8 @@ Response put_or_post_document(App& app, Request& req, Kind kind, bool post) {
   authorize_documents(app, req, t, true);
   if (req.body.size() > kDocumentLimit)
     throw HttpError{413, "document_too_large", "documents are limited to " + std::to_string(kDocumentLimit) + " bytes", {}, {}};
-  const std::string content_type = req.header("content-type").value_or("application/octet-stream");
+  const std::string content_type =
+      storable_content_type(req.header("content-type").value_or("application/octet-stream"), "invalid_parameter", "Content-Type");
   const bool json_doc = media_type(content_type) == "application/json";
   json posted;
   if (post && json_doc) {
