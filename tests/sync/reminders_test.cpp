@@ -364,6 +364,12 @@ TEST_CASE("reminders: rules are the organisation's; staff nudge their own learne
   REQUIRE(added.status == 201);
   CHECK(added.body["enabled"] == true);
   const std::string rid = added.body["id"];
+  // The same kind and delay again would remind every learner twice: 409, by POST or PATCH.
+  auto twin = call(srv, "POST", "/api/v1/admin/reminder-rules", admin, {{"kind", "overdue"}, {"days", 14}});
+  CHECK(twin.status == 409);
+  CHECK(twin.body["error"]["message"] == "rule " + rid + " already has kind overdue and days 14");
+  CHECK(call(srv, "PATCH", "/api/v1/admin/reminder-rules/" + rid, admin, {{"days", 0}}).status == 409);  // the default overdue rule
+  CHECK(call(srv, "GET", "/api/v1/admin/reminder-rules", admin).body["rules"].size() == 5);
   auto off = call(srv, "PATCH", "/api/v1/admin/reminder-rules/" + rid, admin, {{"enabled", false}, {"days", 21}});
   CHECK(off.body["enabled"] == false);
   CHECK(off.body["days"] == 21);

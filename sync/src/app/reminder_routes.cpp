@@ -44,7 +44,19 @@ void register_reminder_routes(Router& router, App& app) {
     return Response::json(200, {{"rules", list}, {"webhook", {{"configured", !app.config().webhook_url.empty()}}}});
   });
 
-  router.add("POST", "/api/v1/admin/reminder-rules", [&app](Request& req) {
+  // Two rules of one kind and delay would send every reminder twice (each rule reminds
+  // once per learner assignment): a second one is a conflict.
+  auto refuse_twin = [&app](db::Connection& c, const std::string& org, const std::string& kind, std::int64_t days,
+                            const std::string& id) {
+    app.serialize_writers(c, "reminder-rules|" + org);
+    auto twin = c.query("SELECT id FROM reminder_rules WHERE org_id = $1 AND kind = $2 AND days = $3 AND id <> $4",
+                        {org, kind, days, id});
+    if (!twin.empty())
+      throw HttpError{409, "conflict",
+                      "rule " + twin[0].str(0) + " already has kind " + kind + " and days " + std::to_string(days), "days", {}};
+  };
+
+  router.add("POST", "/api/v1/admin/reminder-rules", [&app, refuse_twin](Request& req) {
     Principal p = app.require_admin(req);
     struct Input {
       std::string kind;
@@ -63,6 +75,7 @@ void register_reminder_routes(Router& router, App& app) {
     const std::string id = "rr-" + crypto::random_code(10);
     json out;
     app.db().write([&](db::Connection& c) {
+      refuse_twin(c, p.org_id, in.kind, in.days, id);
       c.exec("INSERT INTO reminder_rules(id, org_id, kind, days, enabled, created_ms) VALUES ($1,$2,$3,$4,$5,$6)",
              {id, p.org_id, in.kind, in.days, std::int64_t{in.enabled ? 1 : 0}, app.now_ms()});
       out = load_rule(c, p.org_id, id);
@@ -70,7 +83,7 @@ void register_reminder_routes(Router& router, App& app) {
     return Response::json(201, out);
   }, {.before_body = [&app](const Request& r) { app.require_admin(r); }});
 
-  router.add("PATCH", "/api/v1/admin/reminder-rules/{id}", [&app](Request& req) {
+  router.add("PATCH", "/api/v1/admin/reminder-rules/{id}", [&app, refuse_twin](Request& req) {
     Principal p = app.require_admin(req);
     const std::string id = req.param("id");
     json out;
@@ -87,7 +100,10 @@ void register_reminder_routes(Router& router, App& app) {
         if (rd.has("enabled")) x.enabled = rd.boolean_or("enabled", true);
         return x;
       });
-      if (ch.days) c.exec("UPDATE reminder_rules SET days = $1 WHERE id = $2", {*ch.days, id});
+      if (ch.days) {
+        refuse_twin(c, p.org_id, rule["kind"].get<std::string>(), *ch.days, id);
+        c.exec("UPDATE reminder_rules SET days = $1 WHERE id = $2", {*ch.days, id});
+      }
       if (ch.enabled) c.exec("UPDATE reminder_rules SET enabled = $1 WHERE id = $2", {std::int64_t{*ch.enabled ? 1 : 0}, id});
       out = load_rule(c, p.org_id, id);
     });
