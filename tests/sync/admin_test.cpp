@@ -265,6 +265,49 @@ TEST_CASE("admin: CSV import never changes an admin or a user of another organis
   });
 }
 
+TEST_CASE("admin: CSV import refuses unknown or repeated columns, and rows past the field and group limits", "[sync][admin][csv]") {
+  TestServer srv;
+  auto misspelt = import_csv(srv, "email,name,group\na@example.com,A,Crew\n");
+  CHECK(misspelt.status == 400);
+  CHECK(error_where(misspelt) == "line 1");
+  CHECK(error_message(misspelt) == "unknown column \"group\" (the columns are email, name, role, team, site, job_role, groups)");
+  auto twice = import_csv(srv, "email,name,Email\na@example.com,A,b@example.com\n");
+  CHECK(twice.status == 400);
+  CHECK(error_message(twice) == "the column \"email\" appears twice");
+
+  std::string many_groups, long_group(101, 'g');
+  for (int i = 0; i < 21; ++i) many_groups += (i ? ";" : "") + std::string("G") + std::to_string(i);
+  std::string csv = "email,name,team,groups\n";
+  csv += "ok@example.com,Okay,Yard,Crew;Crew\n";                            // line 2: fine (Crew once)
+  csv += "long@example.com," + std::string(201, 'n') + ",,\n";               // line 3
+  csv += "groups@example.com,Many," + std::string() + "," + many_groups + "\n";  // line 4
+  csv += "gname@example.com,Long Group,," + long_group + "\n";               // line 5
+  // New groups up to 200 in the file (Crew, then 9 rows of 20 and one of 19) are fine; a
+  // row that would create the 201st is refused.
+  for (int i = 0; i < 11; ++i) {
+    std::string g;
+    const int n = i < 9 ? 20 : i == 9 ? 19 : 1;
+    for (int k = 0; k < n; ++k) g += (k ? ";" : "") + std::string("N") + std::to_string(i * 20 + k);
+    csv += "new" + std::to_string(i) + "@example.com,New " + std::to_string(i) + ",," + g + "\n";  // lines 6-16
+  }
+  auto res = import_csv(srv, csv);
+  REQUIRE(res.status == 200);
+  const json j = body_json(res);
+  std::map<int, std::string> errors;
+  for (const auto& e : j["errors"]) errors[e["line"].get<int>()] = e["message"];
+  CHECK(errors.size() == 4);
+  CHECK(errors[3] == "name, team, site and job_role are limited to 200 bytes");
+  CHECK(errors[4] == "at most 20 groups per person");
+  CHECK(errors[5] == "a group name is longer than 100 bytes");
+  CHECK(errors[16] == "the file creates more than 200 new groups; create groups in the console, or import in parts");
+  CHECK(j["created"] == 11);
+  srv.app().db().read([&](trailpack::server::db::Connection& c) {
+    CHECK(c.query("SELECT COUNT(*) FROM user_groups")[0].i64(0) == 200);
+    CHECK(c.query("SELECT COUNT(*) FROM users WHERE email IN ('long@example.com', 'groups@example.com', 'gname@example.com', "
+                  "'new10@example.com')")[0].i64(0) == 0);
+  });
+}
+
 TEST_CASE("admin: CSV import refuses files without the required columns, and non-admins", "[sync][admin][csv]") {
   TestServer srv;
   auto no_name = import_csv(srv, "email,team\na@example.com,x\n");

@@ -1,8 +1,10 @@
 // Console API for admins and managers. Managers see only the members of the groups
 // they manage (and their subgroups); admins see everyone in their organisation.
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "app/app.hpp"
 #include "app/assignments.hpp"
@@ -19,6 +21,28 @@ namespace trailpack::server {
 using nlohmann::json;
 
 namespace {
+
+// The CSV import's columns and limits: the console's for each field, and bounds on the
+// groups one file may name and create.
+const std::set<std::string> kImportColumns = {"email", "name", "role", "team", "site", "job_role", "groups"};
+constexpr std::size_t kImportMaxText = 200;         // name, team, site, job_role (as in the console)
+constexpr std::size_t kImportMaxGroupName = 100;    // as in the console
+constexpr std::size_t kImportMaxGroupsPerRow = 20;
+constexpr std::size_t kImportMaxNewGroups = 200;
+
+// A groups cell: ';'-separated names, blanks around them trimmed, empty ones skipped.
+std::vector<std::string> split_groups(const std::string& cell) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < cell.size()) {
+    auto end = cell.find(';', start);
+    if (end == std::string::npos) end = cell.size();
+    std::string g(trim_blanks(std::string_view(cell).substr(start, end - start)));
+    start = end + 1;
+    if (!g.empty()) out.push_back(std::move(g));
+  }
+  return out;
+}
 
 // Whether a staff principal may see this learner's drill-down (directory.hpp's rule).
 bool learner_visible(App& app, const Principal& p, const std::string& id) {
@@ -254,9 +278,17 @@ void register_admin_routes(Router& router, App& app) {
         auto rows = csv::parse(req.body, {.max_rows = 50000, .max_fields = 16, .max_field_bytes = 512});
         if (!rows) throw HttpError{400, rows.error().code, rows.error().message, rows.error().where, {}};
         if (rows->empty()) throw HttpError{400, "invalid_csv", "the file is empty", {}, {}};
+        // The header: known columns, each once (a misspelt "group" column would otherwise
+        // be ignored without a word).
         std::map<std::string, std::size_t> col;
         for (std::size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
-          col[ascii_lower((*rows)[0].fields[i])] = i;
+          const std::string name = ascii_lower(trim_blanks((*rows)[0].fields[i]));
+          if (!kImportColumns.count(name))
+            throw HttpError{400, "invalid_csv",
+                            "unknown column \"" + utf8_prefix(name, 60) + "\" (the columns are email, name, role, team, site, job_role, groups)",
+                            "line 1", {}};
+          if (!col.emplace(name, i).second)
+            throw HttpError{400, "invalid_csv", "the column \"" + name + "\" appears twice", "line 1", {}};
         }
         for (const char* required : {"email", "name"})
           if (!col.count(required)) throw HttpError{400, "invalid_csv", std::string("the header row needs a \"") + required + "\" column", "line 1", {}};
@@ -266,12 +298,13 @@ void register_admin_routes(Router& router, App& app) {
         };
         json errors = json::array();
         int created = 0, updated = 0, unchanged = 0;
-        std::set<std::string> seen;
+        std::set<std::string> seen, new_groups;
         auto apply = [&](db::Connection& c) {
           app.serialize_writers(c, "trailpack:identities");  // like create_user: check-then-insert by email
           created = updated = unchanged = 0;
           errors = json::array();
           seen.clear();
+          new_groups.clear();
           for (std::size_t i = 1; i < rows->size(); ++i) {
             const auto& r = (*rows)[i];
             std::string email = ascii_lower(field(r, "email")), name = field(r, "name"), role = field(r, "role");
@@ -288,6 +321,31 @@ void register_admin_routes(Router& router, App& app) {
                      !is_storable_text(field(r, "site")) || !is_storable_text(field(r, "job_role")) ||
                      !is_storable_text(field(r, "groups")))
               problem = "the row is not valid UTF-8 text (or contains a NUL character)";
+            else if (email.size() > 256) problem = "email is longer than 256 bytes";
+            else if (name.size() > kImportMaxText || field(r, "team").size() > kImportMaxText ||
+                     field(r, "site").size() > kImportMaxText || field(r, "job_role").size() > kImportMaxText)
+              problem = "name, team, site and job_role are limited to " + std::to_string(kImportMaxText) + " bytes";
+            // Groups: ';'-separated names, created on first use; membership is added, never removed.
+            std::vector<std::string> groups;
+            if (problem.empty()) {
+              for (const auto& part : split_groups(field(r, "groups"))) {
+                if (part.size() > kImportMaxGroupName) problem = "a group name is longer than " + std::to_string(kImportMaxGroupName) + " bytes";
+                else if (std::find(groups.begin(), groups.end(), part) == groups.end()) groups.push_back(part);
+              }
+              if (problem.empty() && groups.size() > kImportMaxGroupsPerRow)
+                problem = "at most " + std::to_string(kImportMaxGroupsPerRow) + " groups per person";
+            }
+            if (problem.empty()) {
+              std::set<std::string> adds;
+              for (const auto& g : groups)
+                if (!new_groups.count(g) && c.query("SELECT 1 FROM user_groups WHERE org_id = $1 AND name = $2", {p.org_id, g}).empty())
+                  adds.insert(g);
+              if (new_groups.size() + adds.size() > kImportMaxNewGroups)
+                problem = "the file creates more than " + std::to_string(kImportMaxNewGroups) +
+                          " new groups; create groups in the console, or import in parts";
+              else
+                new_groups.insert(adds.begin(), adds.end());
+            }
             if (!problem.empty()) {
               errors.push_back({{"line", r.line}, {"message", problem}});
               continue;
@@ -319,17 +377,7 @@ void register_admin_routes(Router& router, App& app) {
                 ++updated;
               }
             }
-            // Groups: ';'-separated names, created on first use; membership is added, never removed.
-            std::string groups = field(r, "groups");
-            std::size_t start = 0;
-            while (start < groups.size()) {
-              auto end = groups.find(';', start);
-              if (end == std::string::npos) end = groups.size();
-              std::string g = groups.substr(start, end - start);
-              while (!g.empty() && g.front() == ' ') g.erase(g.begin());
-              while (!g.empty() && g.back() == ' ') g.pop_back();
-              start = end + 1;
-              if (g.empty()) continue;
+            for (const auto& g : groups) {
               auto gr = c.query("SELECT id FROM user_groups WHERE org_id = $1 AND name = $2", {p.org_id, g});
               std::string gid;
               if (gr.empty()) {
