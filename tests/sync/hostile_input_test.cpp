@@ -145,6 +145,28 @@ TEST_CASE("hostile input: a Content-Type that is not UTF-8 text, or longer than 
   CHECK(count_statements(srv) == 0);
 }
 
+TEST_CASE("hostile input: statements adding thousands of languages to an activity's name stop growing its definition at 64 KiB",
+          "[sync][hostile]") {
+  TestServer srv;
+  Device d = srv.enroll_learner("langs@example.com", "Langs");
+  for (int round = 0; round < 4; ++round) {
+    json s = statement(d, uuid_n(static_cast<std::uint64_t>(100 + round)), "http://adlnet.gov/expapi/verbs/experienced", "http://example.com/act");
+    json name = json::object();
+    for (int i = 0; i < 1000; ++i) name["x-r" + std::to_string(round) + "-" + std::to_string(i)] = "a name in a made-up language";
+    s["object"]["definition"] = {{"name", name}};
+    auto res = push(srv, d, {s});
+    REQUIRE(res.status == 200);
+    CHECK(body_json(res)["results"][0]["status"] == "stored");
+  }
+  CHECK(count_statements(srv) == 4);
+  srv.app().db().read([&](trailpack::server::db::Connection& c) {
+    const auto def = c.query("SELECT definition FROM activity_definitions WHERE activity_id = 'http://example.com/act'");
+    REQUIRE(def.size() == 1);
+    CHECK(def[0].str(0).size() <= 64 * 1024);
+    CHECK(json::parse(def[0].str(0))["name"].size() == 1000);  // the first statement's languages, no more
+  });
+}
+
 TEST_CASE("hostile input: a number too large for a double is 400 invalid_json, not 500", "[sync][hostile]") {
   TestServer srv;
   Device d = srv.enroll_learner("num@example.com", "Num");

@@ -3,6 +3,7 @@
 // "duplicate" (harmless), the same id with different content is a "conflict" (409,
 // never an overwrite). A batch is one transaction, committed durably before the caller
 // answers. Quiz answers are re-scored with the core's scoring; disagreements are flagged.
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -68,16 +69,23 @@ void index_statement(db::Connection& c, const std::string& id, const json& index
 // Activity definitions: merged into what the LRS knows of each activity. A client with
 // the `define` scope makes them canonical ("defined"); other writers only add to
 // definitions that no such client has set (xAPI 1.0.3 part three 4.2, `define`).
+// A definition stops growing at 64 KiB: merging adds every new language of name and
+// description, and each statement naming the activity re-reads and rewrites it, so
+// statements adding thousands of made-up language tags would make it grow without end.
+constexpr std::size_t kMaxMergedDefinitionBytes = 64 * 1024;
+
 void record_definitions(db::Connection& c, const json& statement, bool defines, std::int64_t now) {
   for (const auto& [activity, def] : xapi::activity_definitions(statement)) {
     auto rows = c.query("SELECT definition, defined FROM activity_definitions WHERE activity_id = $1", {activity});
     const bool was_defined = !rows.empty() && rows[0].i64(1) != 0;
     if (was_defined && !defines) continue;
     const json merged = xapi::merge_definition(rows.empty() ? json::object() : json::parse(rows[0].str(0)), def);
+    const std::string text = merged.dump();
+    if (!rows.empty() && text.size() > std::max(kMaxMergedDefinitionBytes, rows[0].str(0).size())) continue;  // kept as it is
     c.exec("INSERT INTO activity_definitions(activity_id, definition, defined, updated_ms) VALUES ($1, $2, $3, $4) "
            "ON CONFLICT(activity_id) DO UPDATE SET definition = excluded.definition, defined = excluded.defined, "
            "updated_ms = excluded.updated_ms",
-           {activity, merged.dump(), std::int64_t{defines || was_defined ? 1 : 0}, now});
+           {activity, text, std::int64_t{defines || was_defined ? 1 : 0}, now});
   }
 }
 
