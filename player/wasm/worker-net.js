@@ -42,6 +42,11 @@ async function encodeBody(body) {
 // that on a slow 3G link. File downloads (raw) have no limit: a large video may take longer.
 const API_TIMEOUT_MS = 120000;
 
+function unreachable(e) {
+  return e && e.name === 'TimeoutError' ? engineError('offline', 'the server did not answer within 2 minutes')
+    : engineError('offline', 'the server cannot be reached');
+}
+
 async function request(server, path, { method = 'GET', token, body, raw } = {}) {
   let res;
   const encoded = body !== undefined ? await encodeBody(body) : { payload: undefined, headers: {} };
@@ -56,13 +61,12 @@ async function request(server, path, { method = 'GET', token, body, raw } = {}) 
       signal,
     });
   } catch (e) {
-    if (e && e.name === 'TimeoutError') throw engineError('offline', 'the server did not answer within 2 minutes');
-    throw engineError('offline', 'the server cannot be reached');
+    throw unreachable(e);
   }
   if (raw && res.ok) return res;
   let data = null;
   try { data = await res.json(); } catch (e) {
-    if (e && e.name === 'TimeoutError') throw engineError('offline', 'the server did not answer within 2 minutes');
+    if (e && e.name === 'TimeoutError') throw unreachable(e);  // else: not JSON
   }
   if (!res.ok) {
     const err = data && data.error ? data.error : { code: 'http_' + res.status, message: res.statusText || ('HTTP ' + res.status) };

@@ -142,13 +142,20 @@ importScripts('engine-worker.js');
   return site;
 }
 
-test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
+// A server of that site, a browser, and a page of the site that is not the app (the
+// test drives an engine Worker itself); all removed when the test ends.
+async function faultySiteSession(t) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
   const server = await new TrailpackServer({ site: siteWithStorageFaults(scratch) }).setup();
   const browser = await launch();
   t.after(async () => { await browser.close(); await server.close(); fs.rmSync(scratch, { recursive: true, force: true }); });
   const page = await browser.context.newPage();
-  await page.goto(server.url + '/icons/icon.svg');  // a same-origin page that is not the app
+  await page.goto(server.url + '/icons/icon.svg');
+  return { server, browser, page };
+}
+
+test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, so it neither reads as saved nor blocks its retry', { timeout: 240000 }, async (t) => {
+  const { browser, page, server } = await faultySiteSession(t);
   await page.evaluate(() => {
     const w = new Worker('/engine/fault-worker.js');
     let id = 0;
@@ -187,12 +194,7 @@ test('IDBFS: writes are strict, and one that cannot reach IndexedDB is undone, s
 });
 
 test('a browser that refuses OPFS stores in IndexedDB instead', { timeout: 120000 }, async (t) => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'trailpack-idbfs-'));
-  const server = await new TrailpackServer({ site: siteWithStorageFaults(scratch) }).setup();
-  const browser = await launch();
-  t.after(async () => { await browser.close(); await server.close(); fs.rmSync(scratch, { recursive: true, force: true }); });
-  const page = await browser.context.newPage();
-  await page.goto(server.url + '/icons/icon.svg');
+  const { page } = await faultySiteSession(t);
   const opened = await page.evaluate(() => new Promise((resolve) => {
     const w = new Worker('/engine/no-opfs-worker.js');
     w.onmessage = (e) => resolve(e.data);

@@ -298,13 +298,16 @@ void register_admin_routes(Router& router, App& app) {
         };
         json errors = json::array();
         int created = 0, updated = 0, unchanged = 0;
-        std::set<std::string> seen, new_groups;
+        std::set<std::string> seen;
+        std::map<std::string, std::string> group_ids;  // name -> id, of the groups the file names so far
+        std::size_t groups_created = 0;
         auto apply = [&](db::Connection& c) {
           app.serialize_writers(c, "trailpack:identities");  // like create_user: check-then-insert by email
           created = updated = unchanged = 0;
           errors = json::array();
           seen.clear();
-          new_groups.clear();
+          group_ids.clear();
+          groups_created = 0;
           for (std::size_t i = 1; i < rows->size(); ++i) {
             const auto& r = (*rows)[i];
             std::string email = ascii_lower(field(r, "email")), name = field(r, "name"), role = field(r, "role");
@@ -336,15 +339,16 @@ void register_admin_routes(Router& router, App& app) {
                 problem = "at most " + std::to_string(kImportMaxGroupsPerRow) + " groups per person";
             }
             if (problem.empty()) {
-              std::set<std::string> adds;
-              for (const auto& g : groups)
-                if (!new_groups.count(g) && c.query("SELECT 1 FROM user_groups WHERE org_id = $1 AND name = $2", {p.org_id, g}).empty())
-                  adds.insert(g);
-              if (new_groups.size() + adds.size() > kImportMaxNewGroups)
+              std::size_t adds = 0;
+              for (const auto& g : groups) {
+                if (group_ids.count(g)) continue;
+                auto gr = c.query("SELECT id FROM user_groups WHERE org_id = $1 AND name = $2", {p.org_id, g});
+                if (gr.empty()) ++adds;
+                else group_ids[g] = gr[0].str(0);
+              }
+              if (groups_created + adds > kImportMaxNewGroups)
                 problem = "the file creates more than " + std::to_string(kImportMaxNewGroups) +
                           " new groups; create groups in the console, or import in parts";
-              else
-                new_groups.insert(adds.begin(), adds.end());
             }
             if (!problem.empty()) {
               errors.push_back({{"line", r.line}, {"message", problem}});
@@ -378,13 +382,11 @@ void register_admin_routes(Router& router, App& app) {
               }
             }
             for (const auto& g : groups) {
-              auto gr = c.query("SELECT id FROM user_groups WHERE org_id = $1 AND name = $2", {p.org_id, g});
-              std::string gid;
-              if (gr.empty()) {
+              std::string& gid = group_ids[g];  // found above, or created now
+              if (gid.empty()) {
                 gid = "g-" + crypto::random_code(10);
                 c.exec("INSERT INTO user_groups(id, org_id, name, created_ms) VALUES ($1,$2,$3,$4)", {gid, p.org_id, g, app.now_ms()});
-              } else {
-                gid = gr[0].str(0);
+                ++groups_created;
               }
               c.exec("INSERT INTO group_members(group_id, user_id) VALUES ($1,$2) ON CONFLICT DO NOTHING", {gid, id});
             }

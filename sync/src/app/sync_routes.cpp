@@ -50,9 +50,9 @@ void register_sync_routes(Router& router, App& app) {
       // statements and kMaxPullPageBytes of bodies at most (at least one statement), so a
       // page's memory stays bounded however large the statements are.
       const bool pg = app.db().dialect() == db::Dialect::postgres;
+      const std::string after_cursor = " FROM statements WHERE user_id = $1 AND seq > $2 AND (device_id IS NULL OR device_id <> $4) ";
       const auto sizes = c.query(std::string("SELECT seq, ") + (pg ? "octet_length(body)" : "length(CAST(body AS BLOB))") +
-                                     " FROM statements WHERE user_id = $1 AND seq > $2 AND (device_id IS NULL OR device_id <> $4) "
-                                     "ORDER BY seq LIMIT $3",
+                                     after_cursor + "ORDER BY seq LIMIT $3",
                                  {p.user_id, parsed->cursor, static_cast<std::int64_t>(parsed->limit + 1), own});
       std::size_t taken = 0, bytes = 0;
       for (; taken < sizes.size() && taken < parsed->limit; ++taken) {
@@ -62,8 +62,7 @@ void register_sync_routes(Router& router, App& app) {
       }
       more = taken < sizes.size();
       if (taken > 0) {
-        for (const auto& r : c.query("SELECT seq, body, stored_ms FROM statements WHERE user_id = $1 AND seq > $2 AND seq <= $3 "
-                                     "AND (device_id IS NULL OR device_id <> $4) ORDER BY seq",
+        for (const auto& r : c.query("SELECT seq, body, stored_ms" + after_cursor + "AND seq <= $3 ORDER BY seq",
                                      {p.user_id, parsed->cursor, sizes[taken - 1].i64(0), own})) {
           statements.push_back(App::served_form(r.str(1), r.i64(2), nullptr));
           cursor = r.i64(0);
